@@ -1,0 +1,23 @@
+// MatMul: the linear layer y = W x for a batch of tokens, the hot spot of every model.
+#pragma once
+
+#include <cstdint>
+
+#include "core/tensor.h"
+#include "core/thread_pool.h"
+#include "kernels/kernels.h"
+
+namespace hearth::kernels {
+
+// w: [n_out, n_in] (ggml ne = {n_in, n_out}), any supported weight type.
+// x: [n_tokens, n_in] row-major floats. y: [n_tokens, n_out] row-major floats.
+// Activations are quantized once per call to ActivationTypeFor(w.type), then
+// rows of W are split among the pool's threads.
+void MatMul(const TensorView& w, const float* x, int64_t n_tokens, float* y, ThreadPool& pool,
+            const KernelSet& kernels = BestKernels());
+
+// Row `row` of an embedding table (any supported type) as floats: dst[0..ne[0]).
+void GetRow(const TensorView& table, int64_t row, float* dst,
+            const KernelSet& kernels = BestKernels());
+
+}  // namespace hearth::kernels
