@@ -6,23 +6,34 @@
 namespace hearth {
 namespace {
 
-// Texts of end-of-turn tokens used by common chat vocabularies. A token with one
-// of these texts ends generation only if the vocabulary types it as control or
-// user-defined (i.e. the vocabulary itself marks it special).
-constexpr std::array<std::string_view, 13> kEndOfTurnTexts = {
+// Texts of the end-of-turn tokens of common chat vocabularies (llama.cpp's
+// list). A token with one of these texts ends generation and is treated as a
+// control token even where the vocabulary types it otherwise, as llama.cpp
+// does: not matched in text without parse_special, rendered only on request.
+constexpr std::array<std::string_view, 22> kEndOfTurnTexts = {
     "<|eot_id|>",
     "<|im_end|>",
     "<|end|>",
+    "<|return|>",
+    "<|call|>",
+    "<|flush|>",
+    "<|calls|>",
     "<end_of_turn>",
     "<|endoftext|>",
+    "</s>",
     "<|eom_id|>",
     "<EOT>",
     "_<EOT>",
-    "<|end_of_text|>",
-    "<|return|>",
-    "<end_of_utterance>",
-    "<｜end▁of▁sentence｜>",
     "[EOT]",
+    "[EOS]",
+    "<|end_of_text|>",
+    "<end_of_utterance>",
+    "<eos>",
+    "<turn|>",
+    "<|tool_response>",
+    "<\xEF\xBD\x9C"
+    "end\xE2\x96\x81of\xE2\x96\x81sentence\xEF\xBD\x9C>",  // DeepSeek
+    "[e~[",
 };
 
 bool IsHexDigit(char c) {
@@ -74,6 +85,19 @@ BaseTokenizer::BaseTokenizer(Vocab vocab) : vocab_(std::move(vocab)) {
   const TokenId n = static_cast<TokenId>(vocab_.tokens.size());
   token_to_id_ = TokenIndex(vocab_.tokens);
 
+  for (TokenId id : {vocab_.eos, vocab_.eot, vocab_.eom}) {
+    if (id >= 0) eog_ids_.insert(id);
+  }
+  for (std::string_view text : kEndOfTurnTexts) {
+    const TokenId id = Find(text);
+    if (id < 0) continue;
+    eog_ids_.insert(id);
+    if (type(id) != TokenType::kControl) {
+      if (vocab_.types.empty()) vocab_.types.assign(vocab_.tokens.size(), TokenType::kNormal);
+      vocab_.types[id] = TokenType::kControl;
+    }
+  }
+
   for (TokenId id = 0; id < n; ++id) {
     const TokenType t = type(id);
     const bool special =
@@ -83,16 +107,6 @@ BaseTokenizer::BaseTokenizer(Vocab vocab) : vocab_(std::move(vocab)) {
   std::stable_sort(special_tokens_.begin(), special_tokens_.end(), [this](TokenId a, TokenId b) {
     return vocab_.tokens[a].size() > vocab_.tokens[b].size();
   });
-
-  for (TokenId id : {vocab_.eos, vocab_.eot, vocab_.eom}) {
-    if (id >= 0) eog_ids_.insert(id);
-  }
-  for (std::string_view text : kEndOfTurnTexts) {
-    const TokenId id = Find(text);
-    if (id < 0) continue;
-    const TokenType t = type(id);
-    if (t == TokenType::kControl || t == TokenType::kUserDefined) eog_ids_.insert(id);
-  }
 }
 
 TokenType BaseTokenizer::type(TokenId id) const {
