@@ -36,6 +36,9 @@ constexpr std::array<std::string_view, 22> kEndOfTurnTexts = {
     "[e~[",
 };
 
+// C isspace() in the "C" locale, what llama.cpp strips around special tokens.
+bool IsAsciiSpace(char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
+
 bool IsHexDigit(char c) {
   return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
 }
@@ -78,6 +81,13 @@ Status ValidateVocab(const Vocab& vocab) {
                              n);
     }
   }
+  for (const auto* list : {&vocab.rstrip_tokens, &vocab.lstrip_tokens}) {
+    for (TokenId id : *list) {
+      if (id < 0 || id >= static_cast<TokenId>(n)) {
+        return OutOfRangeError("strip token id {} is outside the {} tokens", id, n);
+      }
+    }
+  }
   return Status::Ok();
 }
 
@@ -88,6 +98,8 @@ BaseTokenizer::BaseTokenizer(Vocab vocab) : vocab_(std::move(vocab)) {
   for (TokenId id : {vocab_.eos, vocab_.eot, vocab_.eom}) {
     if (id >= 0) eog_ids_.insert(id);
   }
+  rstrip_.insert(vocab_.rstrip_tokens.begin(), vocab_.rstrip_tokens.end());
+  lstrip_.insert(vocab_.lstrip_tokens.begin(), vocab_.lstrip_tokens.end());
   for (std::string_view text : kEndOfTurnTexts) {
     const TokenId id = Find(text);
     if (id < 0) continue;
@@ -136,12 +148,16 @@ std::vector<BaseTokenizer::Fragment> BaseTokenizer::SplitOnSpecialTokens(std::st
         continue;
       }
       const std::string_view run = text.substr(fragment.offset, fragment.length);
+      const bool lstrip = lstrip_.count(id) != 0, rstrip = rstrip_.count(id) != 0;
       size_t start = 0;
       for (size_t hit = run.find(special); hit != std::string_view::npos;
            hit = run.find(special, start)) {
-        if (hit > start) next.push_back({-1, fragment.offset + start, hit - start});
+        size_t left_end = hit;
+        while (lstrip && left_end > start && IsAsciiSpace(run[left_end - 1])) --left_end;
+        if (left_end > start) next.push_back({-1, fragment.offset + start, left_end - start});
         next.push_back({id, fragment.offset + hit, special.size()});
         start = hit + special.size();
+        while (rstrip && start < run.size() && IsAsciiSpace(run[start])) ++start;
         changed = true;
       }
       if (start < run.size()) next.push_back({-1, fragment.offset + start, run.size() - start});

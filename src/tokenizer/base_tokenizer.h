@@ -62,6 +62,7 @@ class BaseTokenizer : public Tokenizer {
   // Control, user-defined and unknown tokens, longest text first.
   std::vector<TokenId> special_tokens_;
   std::unordered_set<TokenId> eog_ids_;
+  std::unordered_set<TokenId> rstrip_, lstrip_;
 };
 
 // Checks array lengths, byte-token texts and special ids; see CreateTokenizer.

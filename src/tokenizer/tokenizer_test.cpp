@@ -207,6 +207,20 @@ TEST(BpeTokenizerTest, SpecialAndUserDefinedTokens) {
   EXPECT_EQ(tok->Encode("the", true, false), (Ids{f.the}));
 }
 
+TEST(BpeTokenizerTest, StripAttributesEatWhitespaceAroundSpecialTokens) {
+  BpeFixture f;
+  f.vocab.rstrip_tokens = {f.user};
+  auto tok = Make(f.vocab);
+  EXPECT_EQ(tok->Encode("<user> \n the", false, false), (Ids{f.user, f.the}));
+  EXPECT_EQ(tok->Encode("the <user>", false, false), (Ids{f.the, ' ', f.user}));
+  f.vocab.rstrip_tokens.clear();
+  f.vocab.lstrip_tokens = {f.user};
+  auto left = Make(f.vocab);
+  EXPECT_EQ(left->Encode("the \t<user>", false, false), (Ids{f.the, f.user}));
+  f.vocab.lstrip_tokens = {static_cast<TokenId>(f.vocab.tokens.size())};
+  EXPECT_EQ(CreateTokenizer(f.vocab).status().code(), StatusCode::kOutOfRange);
+}
+
 TEST(BpeTokenizerTest, LongestSpecialTokenWins) {
   BpeFixture f;
   const TokenId shorter = Add(&f.vocab, "<|end", TokenType::kControl);

@@ -47,6 +47,12 @@ struct Vocab {
   // WordPiece normalizer (tokenizer.ggml.normalizer.*).
   bool lowercase = true;
   bool strip_accents = true;
+  // Special tokens that swallow the whitespace after (rstrip) or before
+  // (lstrip) them when split out of the text, like HF added tokens with
+  // rstrip/lstrip. GGUF does not record these; LoadVocab sets them where
+  // llama.cpp does (Phi-3).
+  std::vector<TokenId> rstrip_tokens;
+  std::vector<TokenId> lstrip_tokens;
 };
 
 // Reads tokenizer.ggml.* from `file`. Errors name the key that is missing,
