@@ -7,10 +7,11 @@ namespace hearth {
 namespace {
 
 // Texts of the end-of-turn tokens of common chat vocabularies (llama.cpp's
-// list). A token with one of these texts ends generation and is treated as a
+// list), and of fill-in-the-middle padding / repository / file-separator
+// tokens. A token with one of these texts ends generation and is treated as a
 // control token even where the vocabulary types it otherwise, as llama.cpp
 // does: not matched in text without parse_special, rendered only on request.
-constexpr std::array<std::string_view, 22> kEndOfTurnTexts = {
+constexpr std::array<std::string_view, 33> kEndOfGenerationTexts = {
     "<|eot_id|>",
     "<|im_end|>",
     "<|end|>",
@@ -34,6 +35,50 @@ constexpr std::array<std::string_view, 22> kEndOfTurnTexts = {
     "<\xEF\xBD\x9C"
     "end\xE2\x96\x81of\xE2\x96\x81sentence\xEF\xBD\x9C>",  // DeepSeek
     "[e~[",
+    // FIM pad, repository and file separator.
+    "<|fim_pad|>",
+    "<fim-pad>",
+    "<fim_pad>",
+    "<PAD>",
+    "[PAD]",
+    "<|fim_repo|>",
+    "<|repo_name|>",
+    "<fim-repo>",
+    "<REPO>",
+    "<reponame>",
+    "<|file_sep|>",
+};
+
+// Fill-in-the-middle prefix / suffix / middle texts: control, but generation
+// goes on after them.
+constexpr std::array<std::string_view, 24> kFimControlTexts = {
+    "<|fim_prefix|>",
+    "<fim-prefix>",
+    "<fim_prefix>",
+    "<PRE>",
+    "\xE2\x96\x81<PRE>",
+    "<|code_prefix|>",
+    "<|prefix|>",
+    "<|fim_suffix|>",
+    "<fim-suffix>",
+    "<fim_suffix>",
+    "<SUF>",
+    "\xE2\x96\x81<SUF>",
+    "<|code_suffix|>",
+    "<|suffix|>",
+    "<|fim_middle|>",
+    "<fim-middle>",
+    "<fim_middle>",
+    "<MID>",
+    "\xE2\x96\x81<MID>",
+    "<|code_middle|>",
+    "<|middle|>",
+    "<\xEF\xBD\x9C"
+    "fim\xE2\x96\x81" "begin\xEF\xBD\x9C>",  // DeepSeek
+    "<\xEF\xBD\x9C"
+    "fim\xE2\x96\x81hole\xEF\xBD\x9C>",
+    "<\xEF\xBD\x9C"
+    "fim\xE2\x96\x81" "end\xEF\xBD\x9C>",
 };
 
 // C isspace() in the "C" locale, what llama.cpp strips around special tokens.
@@ -73,8 +118,10 @@ Status ValidateVocab(const Vocab& vocab) {
     }
   }
   const std::pair<const char*, TokenId> specials[] = {
-      {"bos", vocab.bos}, {"eos", vocab.eos},       {"unknown", vocab.unk}, {"eot", vocab.eot},
-      {"eom", vocab.eom}, {"seperator", vocab.sep}, {"padding", vocab.pad}};
+      {"bos", vocab.bos},        {"eos", vocab.eos},         {"unknown", vocab.unk},
+      {"eot", vocab.eot},        {"eom", vocab.eom},         {"seperator", vocab.sep},
+      {"padding", vocab.pad},    {"fim_pad", vocab.fim_pad}, {"fim_rep", vocab.fim_rep},
+      {"fim_sep", vocab.fim_sep}};
   for (const auto& [name, id] : specials) {
     if (id < -1 || id >= static_cast<TokenId>(n)) {
       return OutOfRangeError("tokenizer.ggml.{}_token_id is {}, outside the {} tokens", name, id,
@@ -95,19 +142,26 @@ BaseTokenizer::BaseTokenizer(Vocab vocab) : vocab_(std::move(vocab)) {
   const TokenId n = static_cast<TokenId>(vocab_.tokens.size());
   token_to_id_ = TokenIndex(vocab_.tokens);
 
-  for (TokenId id : {vocab_.eos, vocab_.eot, vocab_.eom}) {
+  for (TokenId id :
+       {vocab_.eos, vocab_.eot, vocab_.eom, vocab_.fim_pad, vocab_.fim_rep, vocab_.fim_sep}) {
     if (id >= 0) eog_ids_.insert(id);
   }
   rstrip_.insert(vocab_.rstrip_tokens.begin(), vocab_.rstrip_tokens.end());
   lstrip_.insert(vocab_.lstrip_tokens.begin(), vocab_.lstrip_tokens.end());
-  for (std::string_view text : kEndOfTurnTexts) {
+  const auto force_control = [this](TokenId id) {
+    if (type(id) == TokenType::kControl) return;
+    if (vocab_.types.empty()) vocab_.types.assign(vocab_.tokens.size(), TokenType::kNormal);
+    vocab_.types[id] = TokenType::kControl;
+  };
+  for (std::string_view text : kEndOfGenerationTexts) {
     const TokenId id = Find(text);
     if (id < 0) continue;
     eog_ids_.insert(id);
-    if (type(id) != TokenType::kControl) {
-      if (vocab_.types.empty()) vocab_.types.assign(vocab_.tokens.size(), TokenType::kNormal);
-      vocab_.types[id] = TokenType::kControl;
-    }
+    force_control(id);
+  }
+  for (std::string_view text : kFimControlTexts) {
+    const TokenId id = Find(text);
+    if (id >= 0) force_control(id);
   }
 
   for (TokenId id = 0; id < n; ++id) {

@@ -41,6 +41,9 @@ struct Vocab {
   std::vector<std::string> merges;  // "left right", best first (byte-level BPE)
 
   TokenId bos = -1, eos = -1, unk = -1, eot = -1, eom = -1, sep = -1, pad = -1;
+  // Fill-in-the-middle padding / repository / file separator tokens: they end
+  // generation too (as in llama.cpp).
+  TokenId fim_pad = -1, fim_rep = -1, fim_sep = -1;
   bool add_bos = false;
   bool add_eos = false;
   bool add_space_prefix = false;  // SentencePiece: put a space before the text

@@ -155,10 +155,11 @@ Result<Vocab> LoadVocab(const GgufFile& file) {
 
   const size_t n = vocab.tokens.size();
   const std::pair<std::string_view, TokenId*> ids[] = {
-      {"bos_token_id", &vocab.bos},     {"eos_token_id", &vocab.eos},
-      {"unknown_token_id", &vocab.unk}, {"eot_token_id", &vocab.eot},
-      {"eom_token_id", &vocab.eom},     {"seperator_token_id", &vocab.sep},
-      {"padding_token_id", &vocab.pad},
+      {"bos_token_id", &vocab.bos},         {"eos_token_id", &vocab.eos},
+      {"unknown_token_id", &vocab.unk},     {"eot_token_id", &vocab.eot},
+      {"eom_token_id", &vocab.eom},         {"seperator_token_id", &vocab.sep},
+      {"padding_token_id", &vocab.pad},     {"fim_pad_token_id", &vocab.fim_pad},
+      {"fim_rep_token_id", &vocab.fim_rep}, {"fim_sep_token_id", &vocab.fim_sep},
   };
   for (const auto& [name, id] : ids) HEARTH_RETURN_IF_ERROR(ReadTokenId(file, name, n, id));
   if (vocab.model == VocabModel::kWordPiece) {
