@@ -190,9 +190,14 @@ float DotF16Scalar(const uint16_t* a, const uint16_t* b, int64_t n) {
   }
   // The pairwise reduction of an 8-lane register: (0+4, 1+5, 2+6, 3+7), then
   // (0+2, 1+3), then 0+1.
-  float sum = ((lanes[0] + lanes[4]) + (lanes[2] + lanes[6])) +
-              ((lanes[1] + lanes[5]) + (lanes[3] + lanes[7]));
-  for (; i < n; ++i) sum += half[a[i]] * half[b[i]];
+  const float sum = ((lanes[0] + lanes[4]) + (lanes[2] + lanes[6])) +
+                    ((lanes[1] + lanes[5]) + (lanes[3] + lanes[7]));
+  return DotF16Tail(sum, a + i, b + i, n - i);
+}
+
+float DotF16Tail(float sum, const uint16_t* a, const uint16_t* b, int64_t n) {
+  const auto& half = HalfTable();
+  for (int64_t i = 0; i < n; ++i) sum += half[a[i]] * half[b[i]];
   return sum;
 }
 
@@ -212,9 +217,9 @@ struct AttentionScratch {
 };
 
 // One query head of one token.
-void AttendOne(const float* q, int32_t p1, const uint16_t* k, const uint16_t* v,
-               int64_t v_stride, int32_t kv_head, const AttentionShape& shape,
-               const AttentionParams& params, AttentionScratch& s, float* out) {
+void AttendOne(const float* q, int32_t p1, const uint16_t* k, const uint16_t* v, int64_t v_stride,
+               int32_t kv_head, const AttentionShape& shape, const AttentionParams& params,
+               AttentionScratch& s, float* out) {
   const int32_t d = shape.head_dim;
   const int32_t lo = params.window > 0 ? std::max(0, p1 - params.window + 1) : 0;
   FloatToHalfRow(q, s.q.data(), d);
@@ -249,9 +254,9 @@ void AttendOne(const float* q, int32_t p1, const uint16_t* k, const uint16_t* v,
 
 }  // namespace
 
-void Attention(const float* q, int64_t n_tokens, int32_t pos0, const uint16_t* k,
-               const uint16_t* v, int64_t v_stride, const AttentionShape& shape,
-               const AttentionParams& params, float* out, ThreadPool& pool) {
+void Attention(const float* q, int64_t n_tokens, int32_t pos0, const uint16_t* k, const uint16_t* v,
+               int64_t v_stride, const AttentionShape& shape, const AttentionParams& params,
+               float* out, ThreadPool& pool) {
   const int32_t group = shape.n_head / shape.n_head_kv;
   const int64_t n_kv = pos0 + n_tokens;
   pool.ParallelFor(n_tokens * shape.n_head, [&](int64_t begin, int64_t end) {

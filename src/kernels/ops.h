@@ -36,10 +36,10 @@ void AddRowBias(float* x, const float* bias, int64_t rows, int64_t n_bias);
 void Scale(float* x, int64_t n, float s);
 
 struct RopeParams {
-  int32_t n_dims = 0;       // rotated dimensions per head (<= head_dim); the rest pass through
+  int32_t n_dims = 0;  // rotated dimensions per head (<= head_dim); the rest pass through
   float freq_base = 10000.0f;
-  float freq_scale = 1.0f;  // positions are multiplied by this (linear scaling)
-  bool neox = false;        // false: rotate pairs (2i, 2i+1); true: (i, i + n_dims/2)
+  float freq_scale = 1.0f;              // positions are multiplied by this (linear scaling)
+  bool neox = false;                    // false: rotate pairs (2i, 2i+1); true: (i, i + n_dims/2)
   const float* freq_factors = nullptr;  // [n_dims/2] divisors of theta, or nullptr
 };
 
@@ -82,14 +82,16 @@ struct AttentionParams {
 //       the filled positions must be finite (they are multiplied by 0).
 //  out: [n_tokens, n_head, head_dim] f32
 // Work is split over (token, head) pairs on `pool`.
-void Attention(const float* q, int64_t n_tokens, int32_t pos0, const uint16_t* k,
-               const uint16_t* v, int64_t v_stride, const AttentionShape& shape,
-               const AttentionParams& params, float* out, ThreadPool& pool);
+void Attention(const float* q, int64_t n_tokens, int32_t pos0, const uint16_t* k, const uint16_t* v,
+               int64_t v_stride, const AttentionShape& shape, const AttentionParams& params,
+               float* out, ThreadPool& pool);
 
 namespace internal {
 // The portable and AVX2 versions of DotF16 (the latter needs AVX2+FMA+F16C).
 float DotF16Scalar(const uint16_t* a, const uint16_t* b, int64_t n);
 float DotF16Avx2(const uint16_t* a, const uint16_t* b, int64_t n);
+// sum + a[i] * b[i] for i < n, each product rounded to f32 before adding.
+float DotF16Tail(float sum, const uint16_t* a, const uint16_t* b, int64_t n);
 }  // namespace internal
 
 }  // namespace hearth::ops

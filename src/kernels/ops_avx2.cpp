@@ -17,11 +17,8 @@ float DotF16Avx2(const uint16_t* a, const uint16_t* b, int64_t n) {
   __m128 r = _mm_add_ps(_mm256_extractf128_ps(acc, 1), _mm256_castps256_ps128(acc));
   r = _mm_add_ps(r, _mm_movehl_ps(r, r));
   r = _mm_add_ss(r, _mm_movehdup_ps(r));
-  float sum = _mm_cvtss_f32(r);
-  for (; i < n; ++i) {
-    sum += _cvtsh_ss(a[i]) * _cvtsh_ss(b[i]);
-  }
-  return sum;
+  // The tail runs in the portable file so the compiler cannot fuse it into FMAs here.
+  return DotF16Tail(_mm_cvtss_f32(r), a + i, b + i, n - i);
 }
 
 }  // namespace hearth::ops::internal

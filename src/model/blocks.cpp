@@ -67,7 +67,6 @@ void GatedFfn(const float* in, const FfnWeights& w, GatedActivation act, int64_t
   kernels::MatMul(w.down, ws.gate.data(), n_tokens, out, pool);  // [n, n_embd]
 }
 
-
 Result<AttentionWeights> LoadAttentionWeights(const TensorLoader& loader, const ModelSpec& spec,
                                               int32_t layer, bool with_bias, bool with_qk_norm) {
   const int64_t q_dim = static_cast<int64_t>(spec.n_head) * spec.head_dim;

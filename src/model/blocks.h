@@ -17,16 +17,16 @@ namespace hearth {
 
 // Scratch activations for one Forward call, grown on demand and reused.
 struct Workspace {
-  std::vector<float> x;     // [n_tokens, n_embd] the residual stream
-  std::vector<float> norm;  // [n_tokens, n_embd] normalized input of a block
-  std::vector<float> out;   // [n_tokens, n_embd] a block's output
-  std::vector<float> q;     // [n_tokens, n_head * head_dim]
-  std::vector<float> k;     // [n_tokens, n_head_kv * head_dim]
-  std::vector<float> v;     // [n_tokens, n_head_kv * head_dim]
-  std::vector<float> attn;  // [n_tokens, n_head * head_dim]
-  std::vector<float> gate;  // [n_tokens, n_ff]
-  std::vector<float> up;    // [n_tokens, n_ff]
-  std::vector<int32_t> pos; // [n_tokens]
+  std::vector<float> x;      // [n_tokens, n_embd] the residual stream
+  std::vector<float> norm;   // [n_tokens, n_embd] normalized input of a block
+  std::vector<float> out;    // [n_tokens, n_embd] a block's output
+  std::vector<float> q;      // [n_tokens, n_head * head_dim]
+  std::vector<float> k;      // [n_tokens, n_head_kv * head_dim]
+  std::vector<float> v;      // [n_tokens, n_head_kv * head_dim]
+  std::vector<float> attn;   // [n_tokens, n_head * head_dim]
+  std::vector<float> gate;   // [n_tokens, n_ff]
+  std::vector<float> up;     // [n_tokens, n_ff]
+  std::vector<int32_t> pos;  // [n_tokens]
 };
 
 // The tokens of one Forward call: token t is at position pos0 + t.
@@ -41,10 +41,10 @@ struct Batch {
 void Embed(const TensorView& table, std::span<const int32_t> tokens, float* x);
 
 struct AttentionWeights {
-  TensorView wq;  // [n_head * head_dim, n_embd]
-  TensorView wk;  // [n_head_kv * head_dim, n_embd]
-  TensorView wv;  // [n_head_kv * head_dim, n_embd]
-  TensorView wo;  // [n_embd, n_head * head_dim]
+  TensorView wq;              // [n_head * head_dim, n_embd]
+  TensorView wk;              // [n_head_kv * head_dim, n_embd]
+  TensorView wv;              // [n_head_kv * head_dim, n_embd]
+  TensorView wo;              // [n_embd, n_head * head_dim]
   const float* bq = nullptr;  // optional biases, [n_head * head_dim] / [n_head_kv * head_dim]
   const float* bk = nullptr;
   const float* bv = nullptr;
@@ -56,7 +56,7 @@ struct AttentionConfig {
   ops::AttentionShape shape;
   ops::RopeParams rope;
   ops::AttentionParams attention;
-  float q_scale = 1.0f;  // multiplies q after RoPE (before its fp16 rounding); 1: none
+  float q_scale = 1.0f;    // multiplies q after RoPE (before its fp16 rounding); 1: none
   float norm_eps = 1e-5f;  // for q_norm / k_norm
 };
 
@@ -86,7 +86,6 @@ void GatedFfn(const float* in, const FfnWeights& w, GatedActivation act, int64_t
 Result<AttentionWeights> LoadAttentionWeights(const TensorLoader& loader, const ModelSpec& spec,
                                               int32_t layer, bool with_bias, bool with_qk_norm);
 // ffn_gate/up/down of `layer`.
-Result<FfnWeights> LoadFfnWeights(const TensorLoader& loader, const ModelSpec& spec,
-                                  int32_t layer);
+Result<FfnWeights> LoadFfnWeights(const TensorLoader& loader, const ModelSpec& spec, int32_t layer);
 
 }  // namespace hearth

@@ -23,7 +23,7 @@ struct Gemma3Layer {
   const float* attn_post_norm = nullptr;  // [n_embd]
   const float* ffn_norm = nullptr;        // [n_embd]
   FfnWeights ffn;
-  const float* ffn_post_norm = nullptr;   // [n_embd]
+  const float* ffn_post_norm = nullptr;  // [n_embd]
   bool sliding = false;
 };
 
@@ -73,7 +73,7 @@ class Gemma3Model final : public TransformerModel {
     base.norm_eps = s.rms_eps;
     // Gemma scales q by query_pre_attn_scalar^-1/2 before the dot product.
     const float scalar = hp_.query_pre_attn_scalar > 0.0f ? hp_.query_pre_attn_scalar
-                                                           : static_cast<float>(s.head_dim);
+                                                          : static_cast<float>(s.head_dim);
     base.q_scale = 1.0f / std::sqrt(scalar);
     base.attention.scale = 1.0f;
     base.attention.softcap = hp_.attn_softcap;
@@ -89,8 +89,8 @@ class Gemma3Model final : public TransformerModel {
   bool IsSliding(int32_t layer) const {
     if (hp_.sliding_window <= 0) return false;
     if (!hp_.swa_layers.empty()) return hp_.swa_layers[layer];
-    const int32_t pattern = hp_.sliding_window_pattern > 0 ? hp_.sliding_window_pattern
-                                                           : kDefaultSlidingWindowPattern;
+    const int32_t pattern =
+        hp_.sliding_window_pattern > 0 ? hp_.sliding_window_pattern : kDefaultSlidingWindowPattern;
     return layer % pattern < pattern - 1;
   }
 

@@ -29,8 +29,7 @@ class LlamaModel final : public TransformerModel {
     HEARTH_ASSIGN_OR_RETURN(const float* freq_factors,
                             loader.OptionalVector("rope_freqs.weight", hp_.n_rot / 2));
     config_.shape = {s.n_head, s.n_head_kv, s.head_dim};
-    config_.rope = {hp_.n_rot, s.rope_freq_base, hp_.rope_freq_scale, /*neox=*/false,
-                    freq_factors};
+    config_.rope = {hp_.n_rot, s.rope_freq_base, hp_.rope_freq_scale, /*neox=*/false, freq_factors};
     config_.attention.scale = 1.0f / std::sqrt(static_cast<float>(s.head_dim));
     config_.norm_eps = s.rms_eps;
     layers_.resize(s.n_layer);

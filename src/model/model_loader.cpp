@@ -1,9 +1,9 @@
 #include "model/model_loader.h"
 
-#include <cmath>
-
 #include <fmt/format.h>
 #include <fmt/ranges.h>
+
+#include <cmath>
 
 #include "kernels/kernels.h"
 
@@ -42,8 +42,9 @@ Result<int32_t> VocabSize(const GgufFile& file, std::string_view arch) {
   const GgufValue* tokens = file.Find("tokenizer.ggml.tokens");
   if (tokens == nullptr || tokens->type != GgufValueType::kArray || tokens->count == 0 ||
       tokens->count > INT32_MAX) {
-    return CorruptError("{}: neither {} nor a tokenizer.ggml.tokens array gives the vocabulary size",
-                        file.path(), key);
+    return CorruptError(
+        "{}: neither {} nor a tokenizer.ggml.tokens array gives the vocabulary size", file.path(),
+        key);
   }
   return static_cast<int32_t>(tokens->count);
 }
@@ -141,7 +142,8 @@ Result<HParams> ReadHParams(const GgufFile& file, std::string_view arch) {
     return CorruptError("{}: {}.attention.layer_norm_rms_epsilon = {} must be > 0", file.path(),
                         arch, spec.rms_eps);
   }
-  HEARTH_ASSIGN_OR_RETURN(spec.rope_freq_base, FloatOr(file, Key(arch, "rope.freq_base"), 10000.0f));
+  HEARTH_ASSIGN_OR_RETURN(spec.rope_freq_base,
+                          FloatOr(file, Key(arch, "rope.freq_base"), 10000.0f));
   if (spec.rope_freq_base <= 0.0f) {
     return CorruptError("{}: {}.rope.freq_base = {} must be > 0", file.path(), arch,
                         spec.rope_freq_base);
@@ -155,8 +157,7 @@ Result<HParams> ReadHParams(const GgufFile& file, std::string_view arch) {
   HEARTH_RETURN_IF_ERROR(ReadRopeScaling(file, arch, hp));
   HEARTH_RETURN_IF_ERROR(ReadSlidingWindow(file, arch, hp));
   HEARTH_ASSIGN_OR_RETURN(hp.attn_softcap, FloatOr(file, Key(arch, "attn_logit_softcapping"), 0));
-  HEARTH_ASSIGN_OR_RETURN(hp.final_softcap,
-                          FloatOr(file, Key(arch, "final_logit_softcapping"), 0));
+  HEARTH_ASSIGN_OR_RETURN(hp.final_softcap, FloatOr(file, Key(arch, "final_logit_softcapping"), 0));
   HEARTH_ASSIGN_OR_RETURN(hp.query_pre_attn_scalar,
                           FloatOr(file, Key(arch, "attention.query_pre_attn_scalar"), 0));
   uint64_t n_params = 0;

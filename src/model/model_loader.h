@@ -22,14 +22,14 @@ namespace hearth {
 // ModelSpec plus what the forward pass needs beyond it.
 struct HParams {
   ModelSpec spec;
-  int32_t n_rot = 0;               // {arch}.rope.dimension_count (default head_dim)
-  float rope_freq_scale = 1.0f;    // 1 / {arch}.rope.scaling.factor for linear scaling
-  int32_t sliding_window = 0;      // {arch}.attention.sliding_window (0: none)
+  int32_t n_rot = 0;                   // {arch}.rope.dimension_count (default head_dim)
+  float rope_freq_scale = 1.0f;        // 1 / {arch}.rope.scaling.factor for linear scaling
+  int32_t sliding_window = 0;          // {arch}.attention.sliding_window (0: none)
   int32_t sliding_window_pattern = 0;  // layer i slides iff i % n < n - 1 (0: not given)
   std::vector<bool> swa_layers;        // per-layer flags when the pattern is an array
-  float rope_freq_base_swa = 0.0f; // RoPE base of sliding-window layers
-  float attn_softcap = 0.0f;       // {arch}.attn_logit_softcapping (0: none)
-  float final_softcap = 0.0f;      // {arch}.final_logit_softcapping (0: none)
+  float rope_freq_base_swa = 0.0f;     // RoPE base of sliding-window layers
+  float attn_softcap = 0.0f;           // {arch}.attn_logit_softcapping (0: none)
+  float final_softcap = 0.0f;          // {arch}.final_logit_softcapping (0: none)
   float query_pre_attn_scalar = 0.0f;  // {arch}.attention.query_pre_attn_scalar (0: absent)
 };
 

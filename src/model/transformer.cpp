@@ -17,7 +17,8 @@ Status TransformerModel::LoadEmbeddings(const TensorLoader& loader) {
   const ModelSpec& s = hp_.spec;
   HEARTH_ASSIGN_OR_RETURN(token_embd_, loader.Weight("token_embd.weight", {s.n_embd, s.n_vocab}));
   HEARTH_ASSIGN_OR_RETURN(output_norm_, loader.Vector("output_norm.weight", s.n_embd));
-  HEARTH_ASSIGN_OR_RETURN(auto output, loader.OptionalWeight("output.weight", {s.n_embd, s.n_vocab}));
+  HEARTH_ASSIGN_OR_RETURN(auto output,
+                          loader.OptionalWeight("output.weight", {s.n_embd, s.n_vocab}));
   output_ = output ? *output : token_embd_;
   return Status::Ok();
 }
@@ -42,15 +43,15 @@ Status TransformerModel::CheckInput(std::span<const int32_t> tokens,
   if (tokens.empty()) return InvalidArgumentError("Forward: no tokens to evaluate");
   for (size_t i = 0; i < tokens.size(); ++i) {
     if (tokens[i] < 0 || tokens[i] >= hp_.spec.n_vocab) {
-      return InvalidArgumentError("Forward: token id {} (batch index {}) is outside the vocabulary "
-                                  "of {} tokens",
-                                  tokens[i], i, hp_.spec.n_vocab);
+      return InvalidArgumentError(
+          "Forward: token id {} (batch index {}) is outside the vocabulary "
+          "of {} tokens",
+          tokens[i], i, hp_.spec.n_vocab);
     }
   }
   const int64_t last = static_cast<int64_t>(cache->size()) + static_cast<int64_t>(tokens.size());
   if (last > cache->capacity()) {
-    return OutOfRangeError("position {} is beyond the context length {}", last,
-                           cache->capacity());
+    return OutOfRangeError("position {} is beyond the context length {}", last, cache->capacity());
   }
   return Status::Ok();
 }
@@ -87,8 +88,8 @@ Status TransformerModel::Forward(std::span<const int32_t> tokens, KvCache& cache
 void TransformerModel::ComputeLogits(int64_t first_row, int64_t n_rows,
                                      std::vector<float>& logits) {
   const ModelSpec& s = hp_.spec;
-  ops::RmsNorm(ws_.x.data() + first_row * s.n_embd, output_norm_, ws_.norm.data(), n_rows,
-               s.n_embd, s.rms_eps);
+  ops::RmsNorm(ws_.x.data() + first_row * s.n_embd, output_norm_, ws_.norm.data(), n_rows, s.n_embd,
+               s.rms_eps);
   logits.resize(static_cast<size_t>(n_rows) * s.n_vocab);
   kernels::MatMul(output_, ws_.norm.data(), n_rows, logits.data(), pool_);  // [n_rows, n_vocab]
   if (hp_.final_softcap > 0.0f) {

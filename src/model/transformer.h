@@ -46,9 +46,9 @@ class TransformerModel : public Model {
   Status CheckInput(std::span<const int32_t> tokens, const F16KvCache* cache) const;
   void ComputeLogits(int64_t first_row, int64_t n_rows, std::vector<float>& logits);
 
-  TensorView token_embd_;        // [n_vocab, n_embd]
+  TensorView token_embd_;               // [n_vocab, n_embd]
   const float* output_norm_ = nullptr;  // [n_embd]
-  TensorView output_;            // [n_vocab, n_embd]
+  TensorView output_;                   // [n_vocab, n_embd]
 };
 
 }  // namespace hearth
