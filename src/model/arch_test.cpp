@@ -276,18 +276,18 @@ void ExpectMatchesReference(const TinyConfig& config, double tolerance) {
 
 // The tolerances cover fp16 rounding of the cached K and V, of q and of the
 // softmax weights (relative 2^-11 each) and, for Gemma, of GELU's input and
-// output: a few 1e-3 on logits of size ~5.
+// output: measured 0.9e-3 to 2.2e-3 on logits of size ~5; the bound leaves 4x.
 TEST(ArchTest, LlamaMatchesReference) {
   TinyConfig c;
   c.arch = "llama";
-  ExpectMatchesReference(c, 2e-2);
+  ExpectMatchesReference(c, 1e-2);
 }
 
 TEST(ArchTest, Qwen2MatchesReference) {
   TinyConfig c;
   c.arch = "qwen2";
   c.rope_base = 1e6f;
-  ExpectMatchesReference(c, 2e-2);
+  ExpectMatchesReference(c, 1e-2);
 }
 
 TEST(ArchTest, Gemma3MatchesReference) {
@@ -298,7 +298,7 @@ TEST(ArchTest, Gemma3MatchesReference) {
   c.window = 4;
   c.pattern = 2;  // layers 0 and 2 slide, layer 1 is global
   c.final_softcap = 8.0f;
-  ExpectMatchesReference(c, 2e-2);
+  ExpectMatchesReference(c, 1e-2);
 }
 
 }  // namespace
