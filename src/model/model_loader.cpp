@@ -158,6 +158,7 @@ Result<HParams> ReadHParams(const GgufFile& file, std::string_view arch) {
   HEARTH_RETURN_IF_ERROR(ReadSlidingWindow(file, arch, hp));
   HEARTH_ASSIGN_OR_RETURN(hp.attn_softcap, FloatOr(file, Key(arch, "attn_logit_softcapping"), 0));
   HEARTH_ASSIGN_OR_RETURN(hp.final_softcap, FloatOr(file, Key(arch, "final_logit_softcapping"), 0));
+  HEARTH_ASSIGN_OR_RETURN(hp.attention_scale, FloatOr(file, Key(arch, "attention.scale"), 0));
   HEARTH_ASSIGN_OR_RETURN(hp.query_pre_attn_scalar,
                           FloatOr(file, Key(arch, "attention.query_pre_attn_scalar"), 0));
   uint64_t n_params = 0;
