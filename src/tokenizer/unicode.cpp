@@ -70,16 +70,23 @@ bool DecodeUtf8(std::string_view text, size_t pos, uint32_t* cp, size_t* length)
   } else {
     return false;
   }
+  // The second byte's range also rules out overlong forms, surrogates and
+  // values past U+10FFFF, so a truncated sequence is known valid so far.
+  uint8_t second_min = 0x80, second_max = 0xBF;
+  if (lead == 0xE0) second_min = 0xA0;
+  if (lead == 0xED) second_max = 0x9F;
+  if (lead == 0xF0) second_min = 0x90;
+  if (lead == 0xF4) second_max = 0x8F;
   for (size_t i = 1; i < n; ++i) {
-    if (pos + i >= text.size() || (byte(pos + i) & 0xC0) != 0x80) {
+    const bool in_text = pos + i < text.size();
+    const uint8_t b = in_text ? byte(pos + i) : 0;
+    const bool ok = i == 1 ? (b >= second_min && b <= second_max) : (b & 0xC0) == 0x80;
+    if (!in_text || !ok) {
       *length = i;
       return false;
     }
-    value = (value << 6) | (byte(pos + i) & 0x3F);
+    value = (value << 6) | (b & 0x3F);
   }
-  // Overlong forms, surrogates and values past U+10FFFF are invalid.
-  const bool overlong = (n == 3 && value < 0x800) || (n == 4 && value < 0x10000);
-  if (overlong || (value >= 0xD800 && value <= 0xDFFF) || value > 0x10FFFF) return false;
   *cp = value;
   *length = n;
   return true;
