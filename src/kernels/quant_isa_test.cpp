@@ -70,7 +70,7 @@ TEST_P(QuantIsaTest, QuantizeRowIsBitIdentical) {
       SCOPED_TRACE(fmt::format("{} n={}", TensorTypeName(type), n));
       std::vector<float> x = RandomFloats(n, rng, 3.0f);
       std::fill(x.begin(), x.begin() + 256, 0.0f);  // an all-zero block
-      x[300] = 1e-30f;                              // a tiny-amax block
+      if (n > 300) x[300] = 1e-30f;                 // a block whose amax is tiny
       for (int64_t i = 512; i < 544 && i < n; ++i) x[i] = static_cast<float>(i - 528) * 0.5f;
       EXPECT_EQ(QuantizedRow(Simd(), type, x), QuantizedRow(Scalar(), type, x));
     }
