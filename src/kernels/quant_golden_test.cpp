@@ -3,6 +3,7 @@
 // The goldens come from tests/golden/quant/make_quant_goldens.py. Both sides
 // apply the same float operations in the same order (e.g. (d * scale) * q -
 // dmin * min), so the comparison is bit-exact.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <cstring>
@@ -10,8 +11,6 @@
 #include <iterator>
 #include <string>
 #include <vector>
-
-#include <fmt/format.h>
 
 #include "kernels/kernels.h"
 #include "kernels/kernels_test_util.h"
@@ -74,8 +73,8 @@ TEST(QuantGoldenTest, DequantizeMatchesGgufPackageBitExactly) {
         uint32_t got_bits, want_bits;
         std::memcpy(&got_bits, &got[i], 4);
         std::memcpy(&want_bits, &golden.values[i], 4);
-        ASSERT_EQ(got_bits, want_bits) << fmt::format("{} value {}: {} vs gguf {}", IsaName(isa),
-                                                      i, got[i], golden.values[i]);
+        ASSERT_EQ(got_bits, want_bits)
+            << fmt::format("{} value {}: {} vs gguf {}", IsaName(isa), i, got[i], golden.values[i]);
       }
     }
   }
