@@ -31,7 +31,11 @@ Result<std::string> ReadTextFile(const std::string& path) {
   std::ostringstream text;
   text << in.rdbuf();
   if (in.bad()) return IoError("error while reading {}", path);
-  return text.str();
+  // llama.cpp's -f drops one trailing newline; do the same so token counts and
+  // chunk boundaries match.
+  std::string content = text.str();
+  if (!content.empty() && content.back() == '\n') content.pop_back();
+  return content;
 }
 
 Status RunPerplexity(const PerplexityCommandOptions& options) {

@@ -46,6 +46,8 @@ Status ReadPrompt(RunOptions& options) {
     std::ostringstream text;
     text << in.rdbuf();
     options.prompt = text.str();
+    // As llama.cpp's -f: one trailing newline is not part of the prompt.
+    if (!options.prompt.empty() && options.prompt.back() == '\n') options.prompt.pop_back();
   }
   return Status::Ok();
 }
