@@ -46,8 +46,9 @@ Result<std::string> ResolveModelPath(const std::string& path) {
   std::error_code error;
   if (std::filesystem::exists(fallback, error)) return fallback;
   return NotFoundError(
-      "no model given and the default model {} is missing: download it with the setup command "
-      "(scripts/fetch_models.py), set HEARTH_MODEL, or pass a .gguf path",
+      "no model given and the default model {} is missing: fetch it with "
+      "`python3 scripts/fetch_models.py` (or run scripts/setup.sh), set HEARTH_MODEL, or pass a "
+      ".gguf path",
       fallback);
 }
 
