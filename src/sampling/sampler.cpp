@@ -57,32 +57,28 @@ int32_t Sampler::Choose() {
 }
 
 void Sampler::ReportProbabilities(std::span<const float> logits, SampledToken& out) const {
-  // One pass for the maximum, one for the normaliser: O(n_vocab), small next
-  // to a forward pass.
+  if (!params_.report_prob && params_.n_probs == 0) return;
+  // softmax(raw logits) needs only the maximum and the normaliser: two passes.
   float max_logit = -INFINITY;
-  for (float v : logits) max_logit = std::max(max_logit, v);
-  if (max_logit == -INFINITY || std::isnan(max_logit)) return;
+  for (float v : logits) max_logit = std::max(max_logit, v);  // max ignores NaN here
+  if (max_logit == -INFINITY) return;
   double total = 0.0;
-  for (float v : logits)
-    total += std::isnan(v) ? 0.0 : std::exp(static_cast<double>(v - max_logit));
+  for (float v : logits) {
+    if (!std::isnan(v)) total += std::exp(v - max_logit);  // float exp, double sum
+  }
   auto prob = [&](int32_t id) {
     const float v = logits[id];
-    if (std::isnan(v)) return 0.0f;
-    return static_cast<float>(std::exp(static_cast<double>(v - max_logit)) / total);
+    return std::isnan(v) ? 0.0f : static_cast<float>(std::exp(v - max_logit) / total);
   };
   out.prob = prob(out.token);
   if (params_.n_probs == 0) return;
 
-  const size_t n = std::min(static_cast<size_t>(params_.n_probs), logits.size());
-  std::vector<int32_t> ids(logits.size());
-  for (size_t i = 0; i < ids.size(); ++i) ids[i] = static_cast<int32_t>(i);
-  auto key = [&](int32_t id) { return std::isnan(logits[id]) ? -INFINITY : logits[id]; };
-  std::partial_sort(ids.begin(), ids.begin() + n, ids.end(), [&](int32_t a, int32_t b) {
-    if (key(a) != key(b)) return key(a) > key(b);
-    return a < b;
-  });
-  out.top.reserve(n);
-  for (size_t i = 0; i < n; ++i) out.top.push_back(TokenProb{ids[i], prob(ids[i])});
+  // The most likely n_probs tokens: TopK on the raw logits (ties to lowest id).
+  CandidateSet raw;
+  FillCandidates(logits, raw);
+  TopK(params_.n_probs, raw);
+  out.top.reserve(raw.items.size());
+  for (const Candidate& c : raw.items) out.top.push_back(TokenProb{c.id, prob(c.id)});
 }
 
 }  // namespace hearth

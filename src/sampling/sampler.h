@@ -7,6 +7,7 @@
 // and our own arithmetic rather than <random> distributions).
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 #include <deque>
 #include <random>
@@ -28,8 +29,8 @@ struct SampledToken {
   int32_t token = 0;
   // Probability of `token` under the model's own distribution: softmax of the
   // raw logits, before bias, penalties, filters and temperature (what OpenAI
-  // logprobs report).
-  float prob = 0.0f;
+  // logprobs report). NaN unless params.report_prob or n_probs > 0.
+  float prob = NAN;
   // The n_probs most likely tokens under that same distribution, most likely
   // first (ties to the lowest id); empty when n_probs == 0.
   std::vector<TokenProb> top;

@@ -170,6 +170,22 @@ TEST(SamplerTest, ReportsRawProbabilityAndTopAlternatives) {
   EXPECT_NEAR(result->top[1].prob, 0.3f, 1e-6);
 }
 
+TEST(SamplerTest, ProbabilityOnlyWhenAsked) {
+  SamplingParams params = PlainSampling(1);
+  params.temperature = 0.0f;
+  const std::vector<float> logits = {0.0f, std::log(3.0f)};
+  auto plain = Sampler::Create(params, 2);
+  auto result = plain->Sample(logits);
+  EXPECT_TRUE(std::isnan(result->prob));
+  EXPECT_TRUE(result->top.empty());
+  params.report_prob = true;
+  auto reporting = Sampler::Create(params, 2);
+  result = reporting->Sample(logits);
+  EXPECT_EQ(result->token, 1);
+  EXPECT_NEAR(result->prob, 0.75f, 1e-6);
+  EXPECT_TRUE(result->top.empty());
+}
+
 TEST(SamplerTest, RejectsWrongLogitCount) {
   auto sampler = Sampler::Create(PlainSampling(1), 4);
   const std::vector<float> logits = {0.0f, 1.0f};

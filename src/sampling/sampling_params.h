@@ -39,8 +39,11 @@ struct SamplingParams {
 
   uint64_t seed = 0;  // seeds std::mt19937_64; same seed + same inputs => same tokens
 
+  // Report the sampled token's probability (SampledToken::prob). Costs one
+  // softmax normaliser over the vocabulary per token, so it is opt-in.
+  bool report_prob = false;
   // How many most likely alternatives to report with each sampled token
-  // (0: none). Reporting costs one partial sort of the vocabulary.
+  // (0: none; > 0 implies report_prob). Adds one heap pass over the vocabulary.
   int32_t n_probs = 0;
 
   // InvalidArgument naming the first bad parameter. n_vocab bounds logit_bias

@@ -7,6 +7,10 @@ namespace hearth {
 
 namespace {
 
+// Up to this k, TopK selects with a heap (O(n log k), one comparison for
+// most tokens) rather than nth_element (O(n) but several passes).
+constexpr size_t kHeapSelectMaxK = 256;
+
 bool Before(const Candidate& a, const Candidate& b) {
   if (a.logit != b.logit) return a.logit > b.logit;
   return a.id < b.id;
@@ -60,15 +64,30 @@ void SortCandidates(CandidateSet& set) {
 void TopK(int32_t k, CandidateSet& set) {
   if (k <= 0) return;
   const size_t keep = std::min(static_cast<size_t>(k), set.items.size());
-  if (!set.sorted) {
-    // O(n) selection, then sort only the survivors.
-    std::nth_element(set.items.begin(), set.items.begin() + (keep - 1), set.items.end(), Before);
+  if (set.sorted) {
     set.items.resize(keep);
-    std::sort(set.items.begin(), set.items.end(), Before);
-    set.sorted = true;
-  } else {
-    set.items.resize(keep);
+    return;
   }
+  if (keep <= kHeapSelectMaxK) {
+    // One pass with a heap of the best `keep` so far, whose front is the worst
+    // of them: most tokens are rejected by a single comparison.
+    auto heap_end = set.items.begin() + static_cast<ptrdiff_t>(keep);
+    std::make_heap(set.items.begin(), heap_end, Before);
+    for (auto it = heap_end; it != set.items.end(); ++it) {
+      if (Before(*it, set.items.front())) {
+        std::pop_heap(set.items.begin(), heap_end, Before);
+        *(heap_end - 1) = *it;
+        std::push_heap(set.items.begin(), heap_end, Before);
+      }
+    }
+    std::sort_heap(set.items.begin(), heap_end, Before);
+  } else {
+    std::nth_element(set.items.begin(), set.items.begin() + static_cast<ptrdiff_t>(keep - 1),
+                     set.items.end(), Before);
+    std::sort(set.items.begin(), set.items.begin() + static_cast<ptrdiff_t>(keep), Before);
+  }
+  set.items.resize(keep);
+  set.sorted = true;
 }
 
 void TopP(float p, CandidateSet& set) {

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
@@ -68,6 +69,22 @@ TEST(TopKTest, ZeroOrLargeKKeepsAll) {
   EXPECT_EQ(set.items.size(), 3u);
   TopK(10, set);
   EXPECT_EQ(Ids(set), (std::vector<int32_t>{1, 2, 0}));
+}
+
+TEST(TopKTest, AgreesWithAFullSortForSmallAndLargeK) {
+  // Both selection paths (heap for small k, nth_element for large k), with
+  // many ties, against std::stable_sort of the ids by descending logit.
+  std::vector<float> logits(2000);
+  for (size_t i = 0; i < logits.size(); ++i) logits[i] = static_cast<float>((i * 7919) % 101);
+  std::vector<int32_t> reference(logits.size());
+  for (size_t i = 0; i < reference.size(); ++i) reference[i] = static_cast<int32_t>(i);
+  std::stable_sort(reference.begin(), reference.end(),
+                   [&](int32_t a, int32_t b) { return logits[a] > logits[b]; });
+  for (int32_t k : {1, 7, 256, 257, 1000, 2000}) {
+    CandidateSet set = FromLogits(logits);
+    TopK(k, set);
+    EXPECT_EQ(Ids(set), std::vector<int32_t>(reference.begin(), reference.begin() + k)) << k;
+  }
 }
 
 TEST(TopPTest, KeepsSmallestPrefixReachingP) {
