@@ -74,7 +74,11 @@ def shared() -> Path:
 
 
 def load_manifest(model_id: str) -> dict:
-    return json.loads((GOLDEN / model_id / "manifest.json").read_text(encoding="utf-8"))
+    path = GOLDEN / model_id / "manifest.json"
+    if not path.is_file():
+        pytest.fail(f"{path} missing: made by scripts/golden/make_goldens.py (see "
+                    "tests/golden/README.md)")
+    return json.loads(path.read_text(encoding="utf-8"))
 
 
 def golden_model_ids() -> list[str]:
