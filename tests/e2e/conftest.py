@@ -49,9 +49,12 @@ class Hearth:
     def __init__(self, path: Path):
         self.path = path
 
-    def __call__(self, *args: str, timeout: float = 300) -> Result:
+    def __call__(self, *args, timeout: float = 300, env: dict | None = None) -> Result:
+        """Runs `hearth ARGS...`; `env` adds to (or overrides) the inherited environment."""
+        full_env = {**os.environ, **(env or {})}
         proc = subprocess.run([str(self.path), *map(str, args)], capture_output=True,
-                              timeout=timeout, stdin=subprocess.DEVNULL, check=False)
+                              timeout=timeout, stdin=subprocess.DEVNULL, env=full_env,
+                              check=False)
         return Result(proc.returncode, proc.stdout.decode("utf-8", errors="replace"),
                       proc.stderr.decode("utf-8", errors="replace"))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import struct
 from pathlib import Path
 
@@ -35,6 +36,19 @@ def test_version(hearth):
 def test_unknown_subcommand_fails(hearth):
     result = hearth("no-such-command")
     assert result.returncode != 0
+
+
+def test_show_describes_a_model(hearth, shared):
+    result = hearth("show", shared / "data/tinystories-260k/stories260K.gguf")
+    assert result.returncode == 0, result.stderr
+    assert "llama" in result.stdout
+
+
+def test_show_json_is_valid(hearth, shared):
+    result = hearth("show", shared / "data/tinystories-260k/stories260K.gguf", "--json")
+    assert result.returncode == 0, result.stderr
+    info = json.loads(result.stdout)
+    assert "llama" in json.dumps(info)
 
 
 # --- malformed GGUF files: `hearth show` must fail with one clear line, never crash ----------

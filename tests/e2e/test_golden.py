@@ -66,6 +66,15 @@ def test_tokenize_matches_llama_cpp(hearth, model_id, index):
     assert parse_ids(result.stdout) == expected
 
 
+@pytest.mark.parametrize("model_id", ["stories260K", "SmolLM2-135M-Instruct-Q4_1"])
+def test_tokenize_add_special_matches_llama_cpp(hearth, model_id):
+    manifest = load_manifest(model_id)
+    prompt = manifest["prompts"][0]
+    result = hearth("tokenize", model_path(manifest), prompt["text"], "--add-special")
+    assert result.returncode == 0, result.stderr
+    assert parse_ids(result.stdout) == prompt["prompt_ids"]
+
+
 def expected_continuation(prompt: dict, n: int) -> str:
     """llama.cpp's greedy text for the first n tokens, stopping before an end-of-generation."""
     eog = prompt["greedy_first_eog"]
@@ -85,6 +94,23 @@ def test_greedy_run_matches_llama_cpp(hearth, model_id, index):
     if output.startswith(prompt["text"]):  # the prompt may be echoed before the continuation
         output = output[len(prompt["text"]):]
     assert output.strip() == expected_continuation(prompt, N_RUN).strip()
+
+
+def test_run_without_model_uses_default_model(hearth, tmp_path):
+    """`hearth run` with no MODEL reads $XDG_DATA_HOME/hearth/models/<default model>."""
+    manifest = load_manifest("SmolLM2-135M-Instruct-Q4_1")
+    source = model_path(manifest)
+    models = tmp_path / "hearth" / "models"
+    models.mkdir(parents=True)
+    (models / source.name).symlink_to(source)
+    prompt = manifest["prompts"][0]
+    result = hearth("run", "-p", prompt["text"], "-n", 4, "--temp", "0",
+                    env={"XDG_DATA_HOME": str(tmp_path)})
+    assert result.returncode == 0, result.stderr
+    output = result.stdout
+    if output.startswith(prompt["text"]):
+        output = output[len(prompt["text"]):]
+    assert output.strip() == expected_continuation(prompt, 4).strip()
 
 
 def parse_ppl(output: str) -> float:
