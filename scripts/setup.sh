@@ -6,6 +6,8 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "${ROOT}"
+# Let ccache hit across checkouts (CI clones to a new path each time).
+export CCACHE_BASEDIR="${ROOT}" CCACHE_NOHASHDIR=1
 log() { echo "[setup] $*" >&2; }
 
 bash scripts/install-deps.sh

@@ -15,6 +15,8 @@ set -uo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "${ROOT}"
+# Let ccache hit across checkouts (CI clones to a new path each time).
+export CCACHE_BASEDIR="${ROOT}" CCACHE_NOHASHDIR=1
 VENV="${HOME}/.cache/hearth/venv"
 REPORTS="${ROOT}/build/test-reports"
 ASAN_EXCLUDE="${HEARTH_ASAN_EXCLUDE:-RealModel|Slow}"
