@@ -174,6 +174,28 @@ def record_prompt(runner: Runner, prompt: dict, out_dir: Path) -> dict:
     }
 
 
+def perplexity_by_api(runner: Runner, text: str, n_ctx: int, bos_id: int, add_bos: bool) -> float:
+    """The algorithm tests/golden/README.md describes, redone through the API: a cross-check
+    that the documented procedure is what llama-perplexity computes."""
+    if text.endswith("\n"):
+        text = text[:-1]
+    tokens = runner.tokenize(text)
+    first = n_ctx // 2
+    nll, count = 0.0, 0
+    for chunk in range(len(tokens) // n_ctx):
+        ids = tokens[chunk * n_ctx:(chunk + 1) * n_ctx]
+        if add_bos:
+            ids = [bos_id] + ids[1:]
+        runner.reset()
+        logits = runner.decode(ids, 0, all_logits=True).astype(np.float64)  # [n_ctx, n_vocab]
+        for pos in range(first, n_ctx - 1):
+            row = logits[pos]
+            top = row.max()
+            nll -= row[ids[pos + 1]] - top - np.log(np.exp(row - top).sum())
+            count += 1
+    return float(np.exp(nll / count))
+
+
 # --- perplexity through the llama-perplexity tool ------------------------------------------------
 
 def run_perplexity(model_path: Path, text_file: Path) -> dict:
@@ -228,11 +250,19 @@ def make_golden(ref: ModelRef, shared: Path, test_models: Path, prompts: list[di
                                 "(python3 scripts/fetch_models.py --test-models)")
     out_dir = GOLDEN / ref.model_id
     out_dir.mkdir(parents=True, exist_ok=True)
+    vocab = vocab_info(path)
     runner = Runner(path)
     try:
         records = [record_prompt(runner, p, out_dir) for p in prompts]
+        ppl_api = perplexity_by_api(runner, (GOLDEN / "perplexity.txt").read_text(), PPL_N_CTX,
+                                    vocab["bos_id"], vocab["add_bos"])
     finally:
         runner.close()
+    perplexity = run_perplexity(path, GOLDEN / "perplexity.txt")
+    perplexity["ppl_recomputed_by_api"] = ppl_api
+    if abs(ppl_api - perplexity["ppl"]) > 1e-3 * perplexity["ppl"]:
+        print(f"WARNING {ref.model_id}: API perplexity {ppl_api} != llama-perplexity "
+              f"{perplexity['ppl']}", file=sys.stderr)
     manifest = {
         "model_id": ref.model_id,
         "model": {"location": ref.location, "path": ref.path},
@@ -241,9 +271,9 @@ def make_golden(ref: ModelRef, shared: Path, test_models: Path, prompts: list[di
                      "n_threads": N_THREADS, "flash_attn": False, "kv_cache_type": "f16",
                      "add_special": True, "parse_special": False, "n_greedy": N_GREEDY,
                      "sampling": "argmax (lowest id on ties), not stopped at EOS"},
-        "vocab": vocab_info(path),
+        "vocab": vocab,
         "prompts": records,
-        "perplexity": run_perplexity(path, GOLDEN / "perplexity.txt"),
+        "perplexity": perplexity,
     }
     (out_dir / "manifest.json").write_text(
         json.dumps(manifest, indent=1, ensure_ascii=False) + "\n")
