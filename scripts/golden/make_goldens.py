@@ -10,7 +10,7 @@ every prompt token): the prompt ids (BOS added as llama.cpp adds it), the last p
 full logits (raw little-endian float32 file), their top-5, the argmax after every prompt
 position, and a 64-token greedy continuation (argmax each step, no sampler, not stopped at EOS:
 the first end-of-generation index is recorded). Then perplexity over tests/golden/perplexity.txt
-by running the built llama-perplexity binary and parsing its final estimate.
+by running the built llama-perplexity (through llama_tool.py) and parsing its final estimate.
 
 Output: tests/golden/<model-id>/manifest.json (+ logits-<prompt>.f32); schema in
 tests/golden/README.md.
@@ -152,10 +152,12 @@ def record_prompt(runner: Runner, prompt: dict, out_dir: Path) -> dict:
     logits_file = f"logits-{prompt['name']}.f32"
     last.astype("<f4").tofile(out_dir / logits_file)
     greedy: list[int] = []
+    gaps: list[float] = []  # top-1 minus top-2 logit at each step: small = fragile argmax
     current = last
     for step in range(N_GREEDY):
         token = int(np.argmax(current))
         greedy.append(token)
+        gaps.append(float(np.partition(current, -2)[-1] - np.partition(current, -2)[-2]))
         current = runner.decode([token], len(ids) + step, all_logits=False)[0]
     eog = next((i for i, t in enumerate(greedy) if runner.is_eog(t)), None)
     pieces = [runner.piece(t) for t in greedy]
@@ -169,6 +171,7 @@ def record_prompt(runner: Runner, prompt: dict, out_dir: Path) -> dict:
         "top5": top5(last),
         "greedy_ids": greedy,
         "greedy_first_eog": eog,
+        "greedy_top2_gap": [round(g, 5) for g in gaps],
         "greedy_pieces_hex": [p.hex() for p in pieces],
         "greedy_text": b"".join(pieces).decode("utf-8", errors="replace"),
     }
@@ -199,10 +202,14 @@ def perplexity_by_api(runner: Runner, text: str, n_ctx: int, bos_id: int, add_bo
 # --- perplexity through the llama-perplexity tool ------------------------------------------------
 
 def run_perplexity(model_path: Path, text_file: Path) -> dict:
-    cmd = [str(LLAMA_BIN / "llama-perplexity"), "-m", str(model_path), "-f", str(text_file),
+    # Same as the llama-perplexity binary, run through llama_tool.py so its last log lines
+    # (the final estimate) are not lost at exit.
+    cmd = ["llama-perplexity", "-m", str(model_path), "-f", str(text_file),
            "-c", str(PPL_N_CTX), "-b", str(PPL_N_CTX), "-t", str(N_THREADS), "-fa", "off",
            "--no-warmup"]
-    result = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    wrapper = [sys.executable, str(Path(__file__).with_name("llama_tool.py")), "perplexity"]
+    result = subprocess.run(wrapper + cmd[1:], capture_output=True, text=True, check=False,
+                            env={**os.environ, "LLAMA_BIN": str(LLAMA_BIN)})
     output = result.stdout + result.stderr
     final = re.search(r"Final estimate: PPL = ([0-9.]+) \+/- ([0-9.]+)", output)
     if result.returncode != 0 or not final:
