@@ -49,6 +49,25 @@ Status OpenAndAccess(const std::string& name, const Bytes& bytes, const nlohmann
   return InternalError("unknown accessor in manifest: {}", accessor.dump());
 }
 
+// Re-encodes an accepted file with GgufWriter; the copy must parse to the
+// same metadata keys and tensors (the writer accepts all the reader accepts).
+Status RoundTrip(const std::string& name, const Bytes& bytes) {
+  HEARTH_ASSIGN_OR_RETURN(auto file, GgufFile::FromBytes(name, bytes.data(), bytes.size()));
+  GgufWriter writer;
+  for (const auto& [key, value] : file->metadata()) writer.Add(key, EncodeValue(value));
+  for (const GgufTensorInfo& t : file->tensors()) {
+    writer.AddTensorView(t.name, t.type, {t.ne.begin(), t.ne.begin() + t.n_dims},
+                         {t.data, t.nbytes});
+  }
+  HEARTH_ASSIGN_OR_RETURN(Bytes copy, writer.WriteToBuffer());
+  HEARTH_ASSIGN_OR_RETURN(auto reparsed, GgufFile::FromBytes(name, copy.data(), copy.size()));
+  if (reparsed->metadata().size() != file->metadata().size() ||
+      reparsed->tensors().size() != file->tensors().size()) {
+    return InternalError("{}: round trip changed the file", name);
+  }
+  return Status::Ok();
+}
+
 nlohmann::json LoadManifest() {
   std::ifstream in(CorpusDir() + "/expected.json");
   EXPECT_TRUE(in.good()) << "missing " << CorpusDir() << "/expected.json (set HEARTH_SOURCE_DIR)";
@@ -66,6 +85,8 @@ TEST(GgufCorpusTest, EveryFileFailsWithItsExpectedError) {
     const std::string code = entry["code"];
     if (code == "ok") {
       EXPECT_TRUE(status.ok()) << status.ToString();
+      const Status round_trip = RoundTrip(name, bytes);
+      EXPECT_TRUE(round_trip.ok()) << round_trip.ToString();
       continue;
     }
     ASSERT_FALSE(status.ok()) << "accepted a malformed file";

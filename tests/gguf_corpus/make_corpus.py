@@ -210,6 +210,15 @@ CASES = [
 # Inputs found by fuzz/gguf_fuzz.cpp that once misbehaved, kept as regression
 # cases: (file name "fuzz_*.gguf", bytes as hex, expectation).
 FUZZ_CASES = [
+    # A tensor with 0 dimensions (a scalar): the reader accepted it but
+    # GgufWriter refused to re-encode it (fixed: the writer takes 0 to 4 dims).
+    ("fuzz_scalar_tensor_rewrite.gguf",
+     "474755460300000001000000000000000100000000000000140000000000000067656e6572616c2e6172636869"
+     "746563747572650800000000000000000000000000000000000000000000000000000000000000000000000000"
+     "00000005000000000000006c6c616d610100000000000000770100000040000000000000000000000000000000"
+     "0000000000000000000000000000000000000000000000000000000000000000803f0000004000004040000080"
+     "40",
+     {"code": "ok"}),
 ]
 
 
