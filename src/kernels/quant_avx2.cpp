@@ -30,8 +30,9 @@ float VecDotFloat(int64_t n, const void* w, const void* a) {
       acc[k] = _mm256_fmadd_ps(Load8(w, i + 8 * k), Load8(a, i + 8 * k), acc[k]);
     }
   }
+  // Same pairing as ggml's reduction, so results match llama.cpp's bit for bit.
   const __m256 total = _mm256_add_ps(_mm256_add_ps(acc[0], acc[2]), _mm256_add_ps(acc[1], acc[3]));
-  float sum = HsumPs(total);
+  float sum = HsumPsHadd(total);
   for (; i < n; ++i) sum += ToFloat(w, i) * ToFloat(a, i);
   return sum;
 }
