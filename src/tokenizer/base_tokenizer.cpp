@@ -72,8 +72,7 @@ Status ValidateVocab(const Vocab& vocab) {
 
 BaseTokenizer::BaseTokenizer(Vocab vocab) : vocab_(std::move(vocab)) {
   const TokenId n = static_cast<TokenId>(vocab_.tokens.size());
-  token_to_id_.reserve(vocab_.tokens.size());
-  for (TokenId id = 0; id < n; ++id) token_to_id_[vocab_.tokens[id]] = id;
+  token_to_id_ = TokenIndex(vocab_.tokens);
 
   for (TokenId id = 0; id < n; ++id) {
     const TokenType t = type(id);
@@ -100,10 +99,7 @@ TokenType BaseTokenizer::type(TokenId id) const {
   return vocab_.types.empty() ? TokenType::kNormal : vocab_.types[id];
 }
 
-TokenId BaseTokenizer::Find(std::string_view text) const {
-  const auto it = token_to_id_.find(text);
-  return it == token_to_id_.end() ? -1 : it->second;
-}
+TokenId BaseTokenizer::Find(std::string_view text) const { return token_to_id_.Find(text); }
 
 std::vector<BaseTokenizer::Fragment> BaseTokenizer::SplitOnSpecialTokens(std::string_view text,
                                                                          bool parse_special) const {

@@ -53,12 +53,15 @@ void SpmTokenizer::EncodeText(std::string_view text, bool at_start,
     }
   }
 
-  // Initial symbols: one per UTF-8 character (stray bytes count as one).
+  // Initial symbols: one per UTF-8 character. An invalid or truncated sequence
+  // ends where it stops being valid, so it cannot swallow the U+2581 after it
+  // (llama.cpp trusts the lead byte's length here and loses the space).
   std::vector<Symbol> symbols;
   symbols.reserve(escaped.size());
   for (size_t pos = 0; pos < escaped.size();) {
-    const size_t length = std::min(unicode::Utf8SequenceLength(static_cast<uint8_t>(escaped[pos])),
-                                   escaped.size() - pos);
+    uint32_t cp;
+    size_t length;
+    unicode::DecodeUtf8(escaped, pos, &cp, &length);
     const int index = static_cast<int>(symbols.size());
     symbols.push_back(
         {index - 1, index + 1, static_cast<uint32_t>(pos), static_cast<uint32_t>(length)});

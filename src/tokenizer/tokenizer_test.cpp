@@ -83,6 +83,8 @@ TEST(SpmTokenizerTest, SpacePrefixBosAndByteFallback) {
   EXPECT_EQ(tok->Encode("a\xC3\xA9", true, false),
             (Ids{f.vocab.bos, f.space_a, f.Byte(0xC3), f.Byte(0xA9)}));
   EXPECT_EQ(tok->Decode(tok->Encode("a \xC3\xA9", false, false), false), " a \xC3\xA9");
+  // A truncated sequence before a space does not swallow the space.
+  EXPECT_EQ(tok->Encode("\xE5 a", false, false), (Ids{f.space, f.Byte(0xE5), f.space_a}));
   f.vocab.add_space_prefix = false;
   auto no_prefix = Make(f.vocab);
   EXPECT_EQ(no_prefix->Encode("ab", false, false), (Ids{f.ab}));
