@@ -7,11 +7,13 @@
 // are views into the mapping: the GgufFile must outlive them.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "core/status.h"
@@ -19,6 +21,8 @@
 #include "core/tensor_type.h"
 
 namespace hearth {
+
+class MappedFile;
 
 enum class GgufValueType : uint32_t {
   kUint8 = 0,
@@ -46,9 +50,9 @@ class GgufValue {
   GgufValueType type = GgufValueType::kUint8;
 
   // Scalars (valid for the matching `type`).
-  uint64_t u64 = 0;  // kUint8/16/32/64, kBool (0/1)
-  int64_t i64 = 0;   // kInt8/16/32/64
-  double f64 = 0;    // kFloat32/64
+  uint64_t u64 = 0;      // kUint8/16/32/64, kBool (0/1)
+  int64_t i64 = 0;       // kInt8/16/32/64
+  double f64 = 0;        // kFloat32/64
   std::string_view str;  // kString
 
   // Arrays (type == kArray).
@@ -58,26 +62,30 @@ class GgufValue {
   std::vector<std::string_view> strings;  // elem_type == kString
   std::vector<GgufValue> arrays;          // elem_type == kArray (arrays of arrays)
 
+  // Whether `type` (for an array: `elem_type`) is an integer type (bool is
+  // not) or a floating-point type.
   bool is_integer() const;
   bool is_float() const;
   // Element i of a numeric array as int64/double (precondition: i < count).
+  // IntAt truncates float elements toward zero (saturating) and wraps uint64
+  // values above INT64_MAX; both return 0 for string or array elements.
   int64_t IntAt(uint64_t i) const;
   double FloatAt(uint64_t i) const;
 };
 
 struct GgufTensorInfo {
   std::string name;
-  TensorType type;
+  TensorType type = TensorType::kF32;
   int n_dims = 0;
   std::array<int64_t, 4> ne = {1, 1, 1, 1};  // ggml order: ne[0] innermost
-  uint64_t offset = 0;                        // from the start of the data section
+  uint64_t offset = 0;                       // from the start of the data section
   uint64_t nbytes = 0;
-  const uint8_t* data = nullptr;              // into the mapping
+  const uint8_t* data = nullptr;  // into the mapping
 };
 
 struct GgufLimits {
   uint64_t max_string_bytes = 64ull << 20;  // one metadata string
-  uint64_t max_array_elems = 1ull << 28;     // one metadata array
+  uint64_t max_array_elems = 1ull << 28;    // one metadata array
   uint64_t max_kv_count = 1ull << 20;
   uint64_t max_tensor_count = 1ull << 20;
   uint64_t max_alignment = 1ull << 20;
@@ -138,11 +146,14 @@ class GgufFile {
   std::string path_;
   const uint8_t* bytes_ = nullptr;
   uint64_t size_ = 0;
-  void* mapping_ = nullptr;  // non-null when we own an mmap
+  std::unique_ptr<MappedFile> mapping_;  // set when Open() owns an mmap
   uint32_t version_ = 0;
   uint64_t alignment_ = 32;
   std::vector<std::pair<std::string, GgufValue>> metadata_;
   std::vector<GgufTensorInfo> tensors_;
+  // Lookup indexes into metadata_ and tensors_ (keys view their strings).
+  std::unordered_map<std::string_view, size_t> metadata_index_;
+  std::unordered_map<std::string_view, size_t> tensor_index_;
 };
 
 }  // namespace hearth

@@ -1,0 +1,36 @@
+// MappedFile: a whole file mapped read-only into memory (RAII, move-only).
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "core/status.h"
+
+namespace hearth {
+
+class MappedFile {
+ public:
+  // Maps `path` read-only. An empty file maps to data() == nullptr, size() == 0.
+  // IoError (naming the path and the OS reason) when it cannot be opened,
+  // is not a regular file, or mmap fails.
+  static Result<MappedFile> Open(const std::string& path);
+
+  MappedFile() = default;
+  ~MappedFile();
+  MappedFile(MappedFile&& other) noexcept;
+  MappedFile& operator=(MappedFile&& other) noexcept;
+  MappedFile(const MappedFile&) = delete;
+  MappedFile& operator=(const MappedFile&) = delete;
+
+  const uint8_t* data() const { return data_; }
+  uint64_t size() const { return size_; }
+
+ private:
+  MappedFile(const uint8_t* data, uint64_t size) : data_(data), size_(size) {}
+  void Reset();
+
+  const uint8_t* data_ = nullptr;
+  uint64_t size_ = 0;
+};
+
+}  // namespace hearth
