@@ -25,12 +25,12 @@ struct ModelSpec {
   int32_t n_layer = 0;
   int32_t n_head = 0;
   int32_t n_head_kv = 0;
-  int32_t head_dim = 0;       // key/value length per head
+  int32_t head_dim = 0;  // key/value length per head
   int32_t n_ff = 0;
-  int32_t n_ctx_train = 0;    // {arch}.context_length
+  int32_t n_ctx_train = 0;  // {arch}.context_length
   float rms_eps = 1e-5f;
   float rope_freq_base = 10000.0f;
-  uint64_t n_params = 0;      // counted from tensor shapes
+  uint64_t n_params = 0;  // counted from tensor shapes
 };
 
 // The keys and values of past positions for one sequence.

@@ -1,0 +1,222 @@
+// Run-time choice of kernels: which ISAs this CPU can run, the scalar table,
+// and the KernelSet entries that dispatch on the tensor type.
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <limits>
+#include <string_view>
+
+#include "kernels/kernel_registry.h"
+#include "kernels/kernels.h"
+#include "kernels/quant_scalar.h"
+
+namespace hearth::kernels {
+namespace {
+
+using internal::TypeKernels;
+
+// Cap from HEARTH_ISA; an unknown value is ignored (no cap) rather than fatal,
+// because this runs before any caller could report an error.
+Isa IsaCapFromEnvironment() {
+  const char* value = std::getenv("HEARTH_ISA");
+  if (value == nullptr) return Isa::kAvx512;
+  const std::string_view name(value);
+  if (name == "scalar") return Isa::kScalar;
+  if (name == "avx2") return Isa::kAvx2;
+  return Isa::kAvx512;
+}
+
+template <TypeKernels (*Lookup)(TensorType)>
+void DequantizeRowWith(TensorType type, const void* src, float* dst, int64_t n) {
+  const auto fn = Lookup(type).dequantize;
+  if (fn != nullptr) {
+    fn(src, dst, n);
+  } else {  // unsupported type: make the misuse visible instead of leaving garbage
+    for (int64_t i = 0; i < n; ++i) dst[i] = std::numeric_limits<float>::quiet_NaN();
+  }
+}
+
+template <TypeKernels (*Lookup)(TensorType)>
+void QuantizeRowWith(TensorType type, const float* src, void* dst, int64_t n) {
+  const auto fn = Lookup(type).quantize;
+  if (fn != nullptr) fn(src, dst, n);
+}
+
+template <TypeKernels (*Lookup)(TensorType)>
+float VecDotWith(TensorType weight_type, int64_t n, const void* w, const void* a) {
+  const auto fn = Lookup(weight_type).vec_dot;
+  return fn != nullptr ? fn(n, w, a) : std::numeric_limits<float>::quiet_NaN();
+}
+
+template <Isa kIsa, TypeKernels (*Lookup)(TensorType)>
+constexpr KernelSet MakeKernelSet() {
+  return KernelSet{kIsa, &DequantizeRowWith<Lookup>, &QuantizeRowWith<Lookup>, &VecDotWith<Lookup>};
+}
+
+constexpr KernelSet kScalarSet = MakeKernelSet<Isa::kScalar, internal::ScalarTypeKernels>();
+constexpr KernelSet kAvx2Set = MakeKernelSet<Isa::kAvx2, internal::Avx2TypeKernels>();
+constexpr KernelSet kAvx512Set = MakeKernelSet<Isa::kAvx512, internal::Avx512TypeKernels>();
+
+}  // namespace
+
+namespace internal {
+
+TypeKernels ScalarTypeKernels(TensorType type) {
+  using namespace scalar;  // NOLINT: a table of scalar:: entries
+  switch (type) {
+    case TensorType::kF32:
+      return {DequantizeF32, QuantizeF32, VecDotF32};
+    case TensorType::kF16:
+      return {DequantizeF16, QuantizeF16, VecDotF16};
+    case TensorType::kBF16:
+      return {DequantizeBf16, QuantizeBf16, VecDotBf16};
+    case TensorType::kQ4_0:
+      return {DequantizeQ4_0, QuantizeQ4_0, VecDotQ4_0};
+    case TensorType::kQ4_1:
+      return {DequantizeQ4_1, QuantizeQ4_1, VecDotQ4_1};
+    case TensorType::kQ5_0:
+      return {DequantizeQ5_0, QuantizeQ5_0, VecDotQ5_0};
+    case TensorType::kQ5_1:
+      return {DequantizeQ5_1, QuantizeQ5_1, VecDotQ5_1};
+    case TensorType::kQ8_0:
+      return {DequantizeQ8_0, QuantizeQ8_0, VecDotQ8_0};
+    case TensorType::kQ8_1:
+      return {DequantizeQ8_1, QuantizeQ8_1, nullptr};
+    case TensorType::kQ2_K:
+      return {DequantizeQ2_K, QuantizeQ2_K, VecDotQ2_K};
+    case TensorType::kQ3_K:
+      return {DequantizeQ3_K, QuantizeQ3_K, VecDotQ3_K};
+    case TensorType::kQ4_K:
+      return {DequantizeQ4_K, QuantizeQ4_K, VecDotQ4_K};
+    case TensorType::kQ5_K:
+      return {DequantizeQ5_K, QuantizeQ5_K, VecDotQ5_K};
+    case TensorType::kQ6_K:
+      return {DequantizeQ6_K, QuantizeQ6_K, VecDotQ6_K};
+    case TensorType::kQ8_K:
+      return {DequantizeQ8_K, QuantizeQ8_K, nullptr};
+    default:
+      return {};
+  }
+}
+
+TypeKernels TypeKernelsFor(Isa isa, TensorType type) {
+  switch (isa) {
+    case Isa::kAvx2:
+      return Avx2TypeKernels(type);
+    case Isa::kAvx512:
+      return Avx512TypeKernels(type);
+    default:
+      return ScalarTypeKernels(type);
+  }
+}
+
+}  // namespace internal
+
+std::string_view IsaName(Isa isa) {
+  switch (isa) {
+    case Isa::kScalar:
+      return "scalar";
+    case Isa::kAvx2:
+      return "avx2";
+    case Isa::kAvx512:
+      return "avx512";
+  }
+  return "unknown";
+}
+
+bool IsaAvailable(Isa isa) {
+#if defined(__x86_64__) || defined(__i386__)
+  // libgcc's checks include the OS (XCR0) enabling the AVX / AVX-512 state.
+  static const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
+                           __builtin_cpu_supports("f16c");
+  static const bool avx512 =
+      avx2 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+      __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq") &&
+      __builtin_cpu_supports("avx512vnni");
+  switch (isa) {
+    case Isa::kScalar:
+      return true;
+    case Isa::kAvx2:
+      return avx2;
+    case Isa::kAvx512:
+      return avx512;
+  }
+  return false;
+#else
+  return isa == Isa::kScalar;
+#endif
+}
+
+Isa BestIsa() {
+  static const Isa best = [] {
+    // The AVX-512 kernels have only been compiled, never run against the
+    // scalar reference on AVX-512 hardware, so they are opt-in
+    // (HEARTH_ISA=avx512) until their tests have passed on such a CPU.
+    const Isa cap = std::getenv("HEARTH_ISA") ? IsaCapFromEnvironment() : Isa::kAvx2;
+    for (Isa isa : {Isa::kAvx512, Isa::kAvx2}) {
+      if (isa <= cap && IsaAvailable(isa)) return isa;
+    }
+    return Isa::kScalar;
+  }();
+  return best;
+}
+
+bool IsWeightTypeSupported(TensorType type) {
+  switch (type) {
+    case TensorType::kF32:
+    case TensorType::kF16:
+    case TensorType::kBF16:
+    case TensorType::kQ4_0:
+    case TensorType::kQ4_1:
+    case TensorType::kQ5_0:
+    case TensorType::kQ5_1:
+    case TensorType::kQ8_0:
+    case TensorType::kQ2_K:
+    case TensorType::kQ3_K:
+    case TensorType::kQ4_K:
+    case TensorType::kQ5_K:
+    case TensorType::kQ6_K:
+      return true;
+    default:
+      return false;
+  }
+}
+
+TensorType ActivationTypeFor(TensorType weight_type) {
+  switch (weight_type) {
+    case TensorType::kQ4_0:
+    case TensorType::kQ5_0:
+    case TensorType::kQ8_0:
+      return TensorType::kQ8_0;
+    case TensorType::kQ4_1:
+    case TensorType::kQ5_1:
+      return TensorType::kQ8_1;
+    case TensorType::kQ2_K:
+    case TensorType::kQ3_K:
+    case TensorType::kQ4_K:
+    case TensorType::kQ5_K:
+    case TensorType::kQ6_K:
+      return TensorType::kQ8_K;
+    case TensorType::kF16:
+      return TensorType::kF16;
+    case TensorType::kBF16:
+      return TensorType::kBF16;
+    default:
+      return TensorType::kF32;
+  }
+}
+
+const KernelSet& KernelsFor(Isa isa) {
+  switch (isa) {
+    case Isa::kAvx2:
+      return kAvx2Set;
+    case Isa::kAvx512:
+      return kAvx512Set;
+    default:
+      return kScalarSet;
+  }
+}
+
+const KernelSet& BestKernels() { return KernelsFor(BestIsa()); }
+
+}  // namespace hearth::kernels

@@ -1,0 +1,37 @@
+// Internal to src/kernels: per-type kernel entries of each ISA, so callers
+// that loop (MatMul) resolve the function for a type once per call instead
+// of switching on the type for every row.
+#pragma once
+
+#include <cstdint>
+
+#include "core/tensor_type.h"
+#include "kernels/kernels.h"
+
+namespace hearth::kernels::internal {
+
+using DequantizeFn = void (*)(const void* src, float* dst, int64_t n);
+using QuantizeFn = void (*)(const float* src, void* dst, int64_t n);
+// sum_i w[i] * a[i]; w of the weight type, a of its activation type.
+using VecDotFn = float (*)(int64_t n, const void* w, const void* a);
+
+// The entries for one tensor type on one ISA; an entry is null when the ISA
+// has no such operation for the type (e.g. vec_dot for Q8_K, which is only an
+// activation type).
+struct TypeKernels {
+  DequantizeFn dequantize = nullptr;
+  QuantizeFn quantize = nullptr;
+  VecDotFn vec_dot = nullptr;
+};
+
+// Scalar reference: the truth every SIMD path is tested against.
+TypeKernels ScalarTypeKernels(TensorType type);
+// SIMD tables; entries without SIMD code are the scalar ones. Only call these
+// functions' entries after IsaAvailable(isa) is true.
+TypeKernels Avx2TypeKernels(TensorType type);
+TypeKernels Avx512TypeKernels(TensorType type);
+
+// The entries of `isa` (precondition: IsaAvailable(isa)).
+TypeKernels TypeKernelsFor(Isa isa, TensorType type);
+
+}  // namespace hearth::kernels::internal

@@ -1,0 +1,275 @@
+#include "kernels/ops.h"
+
+#include <algorithm>
+#include <array>
+#include <bit>
+#include <cmath>
+#include <limits>
+#include <memory>
+#include <vector>
+
+#include "kernels/kernels.h"
+
+namespace hearth::ops {
+namespace {
+
+float HalfToFloatSlow(uint16_t h) {
+  const uint32_t sign = static_cast<uint32_t>(h & 0x8000u) << 16;
+  const uint32_t exponent = (h >> 10) & 0x1fu;
+  const uint32_t mantissa = h & 0x3ffu;
+  if (exponent == 0x1f) {  // inf / nan
+    return std::bit_cast<float>(sign | 0x7f800000u | (mantissa << 13));
+  }
+  if (exponent == 0) {  // zero / subnormal: mantissa * 2^-24
+    const float magnitude = static_cast<float>(mantissa) * 0x1p-24f;
+    return sign ? -magnitude : magnitude;
+  }
+  return std::bit_cast<float>(sign | ((exponent + 112u) << 23) | (mantissa << 13));
+}
+
+const std::array<float, 65536>& HalfTable() {
+  static const auto* table = [] {
+    auto* t = new std::array<float, 65536>();
+    for (uint32_t i = 0; i < 65536; ++i) (*t)[i] = HalfToFloatSlow(static_cast<uint16_t>(i));
+    return t;
+  }();
+  return *table;
+}
+
+// ggml's GELU constants and formula (tanh approximation), evaluated in f32.
+float GeluTanhF32(float x) {
+  constexpr float kCoefA = 0.044715f;
+  constexpr float kSqrt2OverPi = 0.79788456080286535587989211986876f;
+  return 0.5f * x * (1.0f + std::tanh(kSqrt2OverPi * x * (1.0f + kCoefA * x * x)));
+}
+
+// GELU of every fp16 value, rounded to fp16: ggml evaluates GELU through this table.
+const std::array<uint16_t, 65536>& GeluTable() {
+  static const auto* table = [] {
+    auto* t = new std::array<uint16_t, 65536>();
+    for (uint32_t i = 0; i < 65536; ++i) {
+      (*t)[i] = FloatToHalf(GeluTanhF32(HalfToFloat(static_cast<uint16_t>(i))));
+    }
+    return t;
+  }();
+  return *table;
+}
+
+using DotF16Fn = float (*)(const uint16_t*, const uint16_t*, int64_t);
+
+// The kernels' ISA choice (which honours HEARTH_ISA) also picks these paths.
+DotF16Fn PickDotF16() {
+  return kernels::BestIsa() >= kernels::Isa::kAvx2 ? internal::DotF16Avx2
+                                                   : internal::DotF16Scalar;
+}
+
+}  // namespace
+
+uint16_t FloatToHalf(float value) {
+  const uint32_t bits = std::bit_cast<uint32_t>(value);
+  const uint16_t sign = static_cast<uint16_t>((bits >> 16) & 0x8000u);
+  uint32_t magnitude = bits & 0x7fffffffu;
+  if (magnitude >= 0x7f800000u) {  // inf stays inf; nan stays a (quiet) nan
+    return sign | 0x7c00u | (magnitude > 0x7f800000u ? 0x200u : 0u);
+  }
+  if (magnitude >= 0x477ff000u) return sign | 0x7c00u;  // >= 65520 rounds to inf
+  if (magnitude < 0x38800000u) {
+    // Below 2^-14 the result is subnormal: adding 0.5 puts the half's unit
+    // (2^-24) at the float's last mantissa bit, so the FPU rounds (to nearest even).
+    const float shifted = std::bit_cast<float>(magnitude) + 0.5f;
+    return sign | static_cast<uint16_t>(std::bit_cast<uint32_t>(shifted) - 0x3f000000u);
+  }
+  // Rebias the exponent (127 -> 15) and round the 13 dropped bits to nearest even.
+  const uint32_t odd = (magnitude >> 13) & 1u;
+  magnitude += 0xc8000fffu + odd;
+  return sign | static_cast<uint16_t>(magnitude >> 13);
+}
+
+float HalfToFloat(uint16_t value) { return HalfTable()[value]; }
+
+void FloatToHalfRow(const float* src, uint16_t* dst, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) dst[i] = FloatToHalf(src[i]);
+}
+
+void RmsNorm(const float* x, const float* w, float* y, int64_t rows, int64_t n, float eps) {
+  for (int64_t r = 0; r < rows; ++r) {
+    const float* xr = x + r * n;
+    float* yr = y + r * n;
+    double sum = 0.0;  // ggml accumulates the squares (each rounded to f32) in double
+    for (int64_t i = 0; i < n; ++i) sum += static_cast<double>(xr[i] * xr[i]);
+    const float mean = static_cast<float>(sum / static_cast<double>(n));
+    const float scale = 1.0f / std::sqrt(mean + eps);
+    for (int64_t i = 0; i < n; ++i) yr[i] = xr[i] * scale;
+    if (w != nullptr) {
+      for (int64_t i = 0; i < n; ++i) yr[i] *= w[i];
+    }
+  }
+}
+
+void Add(const float* a, const float* b, float* y, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) y[i] = a[i] + b[i];
+}
+
+void AddRowBias(float* x, const float* bias, int64_t rows, int64_t n_bias) {
+  for (int64_t r = 0; r < rows; ++r) Add(x + r * n_bias, bias, x + r * n_bias, n_bias);
+}
+
+void Scale(float* x, int64_t n, float s) {
+  for (int64_t i = 0; i < n; ++i) x[i] *= s;
+}
+
+void Rope(float* x, int64_t n_tokens, int32_t n_head, int32_t head_dim, const int32_t* pos,
+          const RopeParams& params) {
+  const int32_t n_dims = params.n_dims;
+  const int32_t half = n_dims / 2;
+  const float theta_scale = std::pow(params.freq_base, -2.0f / static_cast<float>(n_dims));
+  std::vector<float> cos_table(half), sin_table(half);
+  for (int64_t t = 0; t < n_tokens; ++t) {
+    // theta_i = pos * theta_scale^i, by repeated f32 multiplication (as ggml builds it).
+    float theta = static_cast<float>(pos[t]);
+    for (int32_t i = 0; i < half; ++i) {
+      const float factor = params.freq_factors ? params.freq_factors[i] : 1.0f;
+      const float angle = params.freq_scale * (theta / factor);
+      cos_table[i] = std::cos(angle);
+      sin_table[i] = std::sin(angle);
+      theta *= theta_scale;
+    }
+    for (int32_t h = 0; h < n_head; ++h) {
+      float* v = x + (t * n_head + h) * static_cast<int64_t>(head_dim);
+      for (int32_t i = 0; i < half; ++i) {
+        const int32_t i0 = params.neox ? i : 2 * i;
+        const int32_t i1 = params.neox ? i + half : 2 * i + 1;
+        const float x0 = v[i0];
+        const float x1 = v[i1];
+        v[i0] = x0 * cos_table[i] - x1 * sin_table[i];
+        v[i1] = x0 * sin_table[i] + x1 * cos_table[i];
+      }
+    }
+  }
+}
+
+void Softmax(float* x, int64_t n) {
+  float max = -std::numeric_limits<float>::infinity();
+  for (int64_t i = 0; i < n; ++i) max = std::max(max, x[i]);
+  double sum = 0.0;
+  for (int64_t i = 0; i < n; ++i) {
+    x[i] = std::exp(x[i] - max);
+    sum += x[i];
+  }
+  const float inv = static_cast<float>(1.0 / sum);
+  for (int64_t i = 0; i < n; ++i) x[i] *= inv;
+}
+
+float Silu(float x) { return x / (1.0f + std::exp(-x)); }
+
+float Gelu(float x) {
+  // ggml short-cuts the tails, where GELU is 0 or the identity in f16.
+  if (x <= -10.0f) return 0.0f;
+  if (x >= 10.0f) return x;
+  return HalfToFloat(GeluTable()[FloatToHalf(x)]);
+}
+
+void SwiGlu(const float* gate, const float* up, float* y, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) y[i] = Silu(gate[i]) * up[i];
+}
+
+void GeGlu(const float* gate, const float* up, float* y, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) y[i] = Gelu(gate[i]) * up[i];
+}
+
+namespace internal {
+
+float DotF16Scalar(const uint16_t* a, const uint16_t* b, int64_t n) {
+  const auto& half = HalfTable();
+  float lanes[8] = {};
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    for (int l = 0; l < 8; ++l) lanes[l] = std::fma(half[a[i + l]], half[b[i + l]], lanes[l]);
+  }
+  // The pairwise reduction of an 8-lane register: (0+4, 1+5, 2+6, 3+7), then
+  // (0+2, 1+3), then 0+1.
+  const float sum = ((lanes[0] + lanes[4]) + (lanes[2] + lanes[6])) +
+                    ((lanes[1] + lanes[5]) + (lanes[3] + lanes[7]));
+  return DotF16Tail(sum, a + i, b + i, n - i);
+}
+
+float DotF16Tail(float sum, const uint16_t* a, const uint16_t* b, int64_t n) {
+  const auto& half = HalfTable();
+  for (int64_t i = 0; i < n; ++i) sum += half[a[i]] * half[b[i]];
+  return sum;
+}
+
+}  // namespace internal
+
+float DotF16(const uint16_t* a, const uint16_t* b, int64_t n) {
+  static const DotF16Fn fn = PickDotF16();
+  return fn(a, b, n);
+}
+
+namespace {
+
+struct AttentionScratch {
+  std::vector<uint16_t> q;      // [head_dim] the query in fp16
+  std::vector<float> scores;    // [n_kv]
+  std::vector<uint16_t> probs;  // [v_stride] softmax weights in fp16, 0 where masked
+};
+
+// One query head of one token.
+void AttendOne(const float* q, int32_t p1, const uint16_t* k, const uint16_t* v, int64_t v_stride,
+               int32_t kv_head, const AttentionShape& shape, const AttentionParams& params,
+               AttentionScratch& s, float* out) {
+  const int32_t d = shape.head_dim;
+  const int32_t lo = params.window > 0 ? std::max(0, p1 - params.window + 1) : 0;
+  FloatToHalfRow(q, s.q.data(), d);
+  float max = -std::numeric_limits<float>::infinity();
+  for (int32_t j = lo; j <= p1; ++j) {
+    const uint16_t* kj = k + (static_cast<int64_t>(j) * shape.n_head_kv + kv_head) * d;
+    float score = DotF16(kj, s.q.data(), d);
+    if (params.softcap > 0.0f) {
+      score = params.softcap * std::tanh(score * (1.0f / params.softcap));
+    }
+    score *= params.scale;
+    s.scores[j] = score;
+    max = std::max(max, score);
+  }
+  double sum = 0.0;
+  for (int32_t j = lo; j <= p1; ++j) {
+    s.scores[j] = std::exp(s.scores[j] - max);
+    sum += s.scores[j];
+  }
+  const float inv = static_cast<float>(1.0 / sum);
+  // Keep 8-aligned absolute positions so each position lands in the same
+  // accumulator lane as in a dot product over the whole cache.
+  const int64_t begin = lo & ~7;
+  const int64_t end = (static_cast<int64_t>(p1) + 8) & ~int64_t{7};
+  std::fill(s.probs.begin() + begin, s.probs.begin() + end, uint16_t{0});
+  for (int32_t j = lo; j <= p1; ++j) s.probs[j] = FloatToHalf(s.scores[j] * inv);
+  const uint16_t* vh = v + static_cast<int64_t>(kv_head) * d * v_stride;
+  for (int32_t i = 0; i < d; ++i) {
+    out[i] = DotF16(vh + i * v_stride + begin, s.probs.data() + begin, end - begin);
+  }
+}
+
+}  // namespace
+
+void Attention(const float* q, int64_t n_tokens, int32_t pos0, const uint16_t* k, const uint16_t* v,
+               int64_t v_stride, const AttentionShape& shape, const AttentionParams& params,
+               float* out, ThreadPool& pool) {
+  const int32_t group = shape.n_head / shape.n_head_kv;
+  const int64_t n_kv = pos0 + n_tokens;
+  pool.ParallelFor(n_tokens * shape.n_head, [&](int64_t begin, int64_t end) {
+    AttentionScratch scratch;
+    scratch.q.resize(shape.head_dim);
+    scratch.scores.resize(n_kv);
+    scratch.probs.resize(v_stride);
+    for (int64_t item = begin; item < end; ++item) {
+      const int64_t t = item / shape.n_head;
+      const int32_t h = static_cast<int32_t>(item % shape.n_head);
+      const int64_t offset = (t * shape.n_head + h) * shape.head_dim;
+      AttendOne(q + offset, pos0 + static_cast<int32_t>(t), k, v, v_stride, h / group, shape,
+                params, scratch, out + offset);
+    }
+  });
+}
+
+}  // namespace hearth::ops

@@ -1,0 +1,97 @@
+// Elementwise and attention operations of a transformer forward pass.
+//
+// Numerics follow ggml's CPU backend (what llama.cpp computes with flash
+// attention off) so that Hearth's logits match llama.cpp's:
+//  - RMSNorm sums squares in double, then scales in f32.
+//  - RoPE angles come from theta_i = pos * base^(-2i/n_dims), built by repeated
+//    f32 multiplication as ggml does, with cos/sin in f32.
+//  - GELU uses the tanh approximation evaluated on the fp16-rounded input and
+//    rounded to fp16 (ggml's lookup table).
+//  - Attention reads an fp16 KV cache: q is rounded to fp16, q.k is accumulated
+//    in f32, softmax is f32 (sum in double), the weights are rounded to fp16
+//    and dotted with fp16 V. Dot products accumulate in 8 f32 lanes with FMA
+//    then reduce pairwise, as ggml's AVX2 F16 GEMM does.
+#pragma once
+
+#include <cstdint>
+
+#include "core/thread_pool.h"
+
+namespace hearth::ops {
+
+// IEEE 754 binary16 <-> binary32, round to nearest even (as F16C does).
+uint16_t FloatToHalf(float value);
+float HalfToFloat(uint16_t value);
+void FloatToHalfRow(const float* src, uint16_t* dst, int64_t n);
+
+// y = x / sqrt(mean(x^2) + eps) * w for each of `rows` rows of n floats.
+// w: [n] or nullptr (no weight). x and y may alias.
+void RmsNorm(const float* x, const float* w, float* y, int64_t rows, int64_t n, float eps);
+
+// y[i] = a[i] + b[i]; y may alias a or b.
+void Add(const float* a, const float* b, float* y, int64_t n);
+// y[i] = a[i] + bias[i % n_bias] over rows: adds a [n_bias] vector to every row.
+void AddRowBias(float* x, const float* bias, int64_t rows, int64_t n_bias);
+// x[i] *= s.
+void Scale(float* x, int64_t n, float s);
+
+struct RopeParams {
+  int32_t n_dims = 0;  // rotated dimensions per head (<= head_dim); the rest pass through
+  float freq_base = 10000.0f;
+  float freq_scale = 1.0f;              // positions are multiplied by this (linear scaling)
+  bool neox = false;                    // false: rotate pairs (2i, 2i+1); true: (i, i + n_dims/2)
+  const float* freq_factors = nullptr;  // [n_dims/2] divisors of theta, or nullptr
+};
+
+// Rotates x: [n_tokens, n_head, head_dim] in place; token t has position pos[t].
+void Rope(float* x, int64_t n_tokens, int32_t n_head, int32_t head_dim, const int32_t* pos,
+          const RopeParams& params);
+
+// Numerically stable softmax of x[0..n) in place.
+void Softmax(float* x, int64_t n);
+
+// SiLU(x) = x * sigmoid(x).
+float Silu(float x);
+// ggml's tanh-approximated GELU through its fp16 table.
+float Gelu(float x);
+// y[i] = act(gate[i]) * up[i]; y may alias gate or up.
+void SwiGlu(const float* gate, const float* up, float* y, int64_t n);
+void GeGlu(const float* gate, const float* up, float* y, int64_t n);
+
+// sum_i a[i] * b[i] for fp16 vectors, accumulated as described at the top.
+float DotF16(const uint16_t* a, const uint16_t* b, int64_t n);
+
+struct AttentionShape {
+  int32_t n_head = 0;
+  int32_t n_head_kv = 0;  // divides n_head; query head h reads kv head h / (n_head / n_head_kv)
+  int32_t head_dim = 0;
+};
+
+struct AttentionParams {
+  float scale = 1.0f;    // multiplies q.k (after the softcap)
+  float softcap = 0.0f;  // > 0: s = softcap * tanh(s / softcap) before scaling
+  int32_t window = 0;    // > 0: key at p0 is visible from p1 only if p1 - p0 < window
+};
+
+// Causal attention of n_tokens queries at positions pos0 .. pos0+n_tokens-1
+// over keys/values at positions 0 .. pos0+n_tokens-1.
+//  q:   [n_tokens, n_head, head_dim] f32
+//  k:   [>= pos0+n_tokens, n_head_kv, head_dim] fp16 (position-major)
+//  v:   [n_head_kv, head_dim, v_stride] fp16 (transposed: positions innermost),
+//       v_stride a multiple of 8 and >= pos0+n_tokens rounded up to 8; entries past
+//       the filled positions must be finite (they are multiplied by 0).
+//  out: [n_tokens, n_head, head_dim] f32
+// Work is split over (token, head) pairs on `pool`.
+void Attention(const float* q, int64_t n_tokens, int32_t pos0, const uint16_t* k, const uint16_t* v,
+               int64_t v_stride, const AttentionShape& shape, const AttentionParams& params,
+               float* out, ThreadPool& pool);
+
+namespace internal {
+// The portable and AVX2 versions of DotF16 (the latter needs AVX2+FMA+F16C).
+float DotF16Scalar(const uint16_t* a, const uint16_t* b, int64_t n);
+float DotF16Avx2(const uint16_t* a, const uint16_t* b, int64_t n);
+// sum + a[i] * b[i] for i < n, each product rounded to f32 before adding.
+float DotF16Tail(float sum, const uint16_t* a, const uint16_t* b, int64_t n);
+}  // namespace internal
+
+}  // namespace hearth::ops

@@ -1,0 +1,52 @@
+// Checks the AVX2 paths of ops against F16C hardware conversion and the scalar code.
+#include <gtest/gtest.h>
+#include <immintrin.h>
+
+#include <cmath>
+#include <cstring>
+#include <random>
+#include <vector>
+
+#include "kernels/ops.h"
+
+namespace hearth::ops {
+namespace {
+
+bool HaveAvx2() {
+  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
+         __builtin_cpu_supports("f16c");
+}
+
+TEST(OpsAvx2Test, FloatToHalfMatchesF16c) {
+  if (!HaveAvx2()) GTEST_SKIP() << "this CPU lacks AVX2/FMA/F16C";
+  std::mt19937 rng(3);
+  for (int i = 0; i < 200000; ++i) {
+    const uint32_t bits = rng();
+    float x;
+    std::memcpy(&x, &bits, 4);
+    if (std::isnan(x)) continue;
+    ASSERT_EQ(FloatToHalf(x), _cvtss_sh(x, _MM_FROUND_TO_NEAREST_INT)) << x;
+    const uint16_t h = static_cast<uint16_t>(bits);
+    if ((h & 0x7c00) == 0x7c00 && (h & 0x3ff)) continue;
+    ASSERT_EQ(HalfToFloat(h), _cvtsh_ss(h)) << h;
+  }
+}
+
+TEST(OpsAvx2Test, DotF16MatchesScalarBitForBit) {
+  if (!HaveAvx2()) GTEST_SKIP() << "this CPU lacks AVX2/FMA/F16C";
+  std::mt19937 rng(4);
+  std::normal_distribution<float> dist;
+  for (int n : {8, 16, 64, 72, 256, 13, 3}) {
+    std::vector<uint16_t> a(n), b(n);
+    for (int i = 0; i < n; ++i) {
+      a[i] = FloatToHalf(dist(rng));
+      b[i] = FloatToHalf(dist(rng));
+    }
+    ASSERT_EQ(internal::DotF16Avx2(a.data(), b.data(), n),
+              internal::DotF16Scalar(a.data(), b.data(), n))
+        << n;
+  }
+}
+
+}  // namespace
+}  // namespace hearth::ops

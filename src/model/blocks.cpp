@@ -1,0 +1,102 @@
+#include "model/blocks.h"
+
+#include "kernels/matmul.h"
+
+namespace hearth {
+namespace {
+
+void Grow(std::vector<float>& buffer, int64_t n) {
+  if (static_cast<int64_t>(buffer.size()) < n) buffer.resize(n);
+}
+
+}  // namespace
+
+void Embed(const TensorView& table, std::span<const int32_t> tokens, float* x) {
+  const int64_t n_embd = table.ne[0];
+  for (size_t t = 0; t < tokens.size(); ++t) {
+    kernels::GetRow(table, tokens[t], x + static_cast<int64_t>(t) * n_embd);
+  }
+}
+
+void SelfAttention(const float* in, const AttentionWeights& w, const AttentionConfig& config,
+                   const Batch& batch, F16KvCache& cache, int32_t layer, Workspace& ws,
+                   ThreadPool& pool, float* out) {
+  const ops::AttentionShape& shape = config.shape;
+  const int64_t n = batch.n_tokens;
+  const int64_t q_dim = static_cast<int64_t>(shape.n_head) * shape.head_dim;
+  const int64_t kv_dim = static_cast<int64_t>(shape.n_head_kv) * shape.head_dim;
+  Grow(ws.q, n * q_dim);
+  Grow(ws.k, n * kv_dim);
+  Grow(ws.v, n * kv_dim);
+  Grow(ws.attn, n * q_dim);
+  kernels::MatMul(w.wq, in, n, ws.q.data(), pool);  // [n, n_head * head_dim]
+  kernels::MatMul(w.wk, in, n, ws.k.data(), pool);  // [n, n_head_kv * head_dim]
+  kernels::MatMul(w.wv, in, n, ws.v.data(), pool);  // [n, n_head_kv * head_dim]
+  if (w.bq) ops::AddRowBias(ws.q.data(), w.bq, n, q_dim);
+  if (w.bk) ops::AddRowBias(ws.k.data(), w.bk, n, kv_dim);
+  if (w.bv) ops::AddRowBias(ws.v.data(), w.bv, n, kv_dim);
+  if (w.q_norm) {
+    ops::RmsNorm(ws.q.data(), w.q_norm, ws.q.data(), n * shape.n_head, shape.head_dim,
+                 config.norm_eps);
+  }
+  if (w.k_norm) {
+    ops::RmsNorm(ws.k.data(), w.k_norm, ws.k.data(), n * shape.n_head_kv, shape.head_dim,
+                 config.norm_eps);
+  }
+  ops::Rope(ws.q.data(), n, shape.n_head, shape.head_dim, batch.pos, config.rope);
+  ops::Rope(ws.k.data(), n, shape.n_head_kv, shape.head_dim, batch.pos, config.rope);
+  if (config.q_scale != 1.0f) ops::Scale(ws.q.data(), n * q_dim, config.q_scale);
+  cache.Store(layer, batch.pos0, n, ws.k.data(), ws.v.data());
+  ops::Attention(ws.q.data(), n, batch.pos0, cache.k(layer), cache.v(layer), cache.v_stride(),
+                 shape, config.attention, ws.attn.data(), pool);
+  kernels::MatMul(w.wo, ws.attn.data(), n, out, pool);  // [n, n_embd]
+}
+
+void GatedFfn(const float* in, const FfnWeights& w, GatedActivation act, int64_t n_tokens,
+              Workspace& ws, ThreadPool& pool, float* out) {
+  const int64_t n_ff = w.gate.ne[1];
+  Grow(ws.gate, n_tokens * n_ff);
+  Grow(ws.up, n_tokens * n_ff);
+  kernels::MatMul(w.gate, in, n_tokens, ws.gate.data(), pool);  // [n, n_ff]
+  kernels::MatMul(w.up, in, n_tokens, ws.up.data(), pool);      // [n, n_ff]
+  if (act == GatedActivation::kSilu) {
+    ops::SwiGlu(ws.gate.data(), ws.up.data(), ws.gate.data(), n_tokens * n_ff);
+  } else {
+    ops::GeGlu(ws.gate.data(), ws.up.data(), ws.gate.data(), n_tokens * n_ff);
+  }
+  kernels::MatMul(w.down, ws.gate.data(), n_tokens, out, pool);  // [n, n_embd]
+}
+
+Result<AttentionWeights> LoadAttentionWeights(const TensorLoader& loader, const ModelSpec& spec,
+                                              int32_t layer, bool with_bias, bool with_qk_norm) {
+  const int64_t q_dim = static_cast<int64_t>(spec.n_head) * spec.head_dim;
+  const int64_t kv_dim = static_cast<int64_t>(spec.n_head_kv) * spec.head_dim;
+  const auto name = [layer](const char* what) { return LayerTensorName(layer, what); };
+  AttentionWeights w;
+  HEARTH_ASSIGN_OR_RETURN(w.wq, loader.Weight(name("attn_q.weight"), {spec.n_embd, q_dim}));
+  HEARTH_ASSIGN_OR_RETURN(w.wk, loader.Weight(name("attn_k.weight"), {spec.n_embd, kv_dim}));
+  HEARTH_ASSIGN_OR_RETURN(w.wv, loader.Weight(name("attn_v.weight"), {spec.n_embd, kv_dim}));
+  HEARTH_ASSIGN_OR_RETURN(w.wo, loader.Weight(name("attn_output.weight"), {q_dim, spec.n_embd}));
+  if (with_bias) {
+    HEARTH_ASSIGN_OR_RETURN(w.bq, loader.Vector(name("attn_q.bias"), q_dim));
+    HEARTH_ASSIGN_OR_RETURN(w.bk, loader.Vector(name("attn_k.bias"), kv_dim));
+    HEARTH_ASSIGN_OR_RETURN(w.bv, loader.Vector(name("attn_v.bias"), kv_dim));
+  }
+  if (with_qk_norm) {
+    HEARTH_ASSIGN_OR_RETURN(w.q_norm, loader.Vector(name("attn_q_norm.weight"), spec.head_dim));
+    HEARTH_ASSIGN_OR_RETURN(w.k_norm, loader.Vector(name("attn_k_norm.weight"), spec.head_dim));
+  }
+  return w;
+}
+
+Result<FfnWeights> LoadFfnWeights(const TensorLoader& loader, const ModelSpec& spec,
+                                  int32_t layer) {
+  const auto name = [layer](const char* what) { return LayerTensorName(layer, what); };
+  FfnWeights w;
+  HEARTH_ASSIGN_OR_RETURN(w.gate, loader.Weight(name("ffn_gate.weight"), {spec.n_embd, spec.n_ff}));
+  HEARTH_ASSIGN_OR_RETURN(w.up, loader.Weight(name("ffn_up.weight"), {spec.n_embd, spec.n_ff}));
+  HEARTH_ASSIGN_OR_RETURN(w.down, loader.Weight(name("ffn_down.weight"), {spec.n_ff, spec.n_embd}));
+  return w;
+}
+
+}  // namespace hearth

@@ -1,0 +1,54 @@
+#include "model/kv_cache.h"
+
+#include "kernels/ops.h"
+
+namespace hearth {
+
+Result<std::unique_ptr<F16KvCache>> F16KvCache::Create(const void* owner, int32_t n_layer,
+                                                       int32_t n_ctx, int32_t n_head_kv,
+                                                       int32_t head_dim) {
+  if (n_layer <= 0 || n_ctx <= 0 || n_head_kv <= 0 || head_dim <= 0) {
+    return InvalidArgumentError("KV cache: bad shape ({} layers, {} positions, {} heads, {} dims)",
+                                n_layer, n_ctx, n_head_kv, head_dim);
+  }
+  std::unique_ptr<F16KvCache> cache(new F16KvCache());
+  cache->owner_ = owner;
+  cache->capacity_ = n_ctx;
+  cache->n_head_kv_ = n_head_kv;
+  cache->head_dim_ = head_dim;
+  cache->v_stride_ = (static_cast<int64_t>(n_ctx) + 7) & ~int64_t{7};
+  const size_t k_elems = static_cast<size_t>(n_ctx) * n_head_kv * head_dim;
+  const size_t v_elems = static_cast<size_t>(cache->v_stride_) * n_head_kv * head_dim;
+  for (int32_t layer = 0; layer < n_layer; ++layer) {
+    // calloc: V rows are read in 8-position groups that may reach past the
+    // filled positions (with weight 0), so every element must be a finite number.
+    Buffer k(static_cast<uint16_t*>(std::calloc(k_elems, sizeof(uint16_t))));
+    Buffer v(static_cast<uint16_t*>(std::calloc(v_elems, sizeof(uint16_t))));
+    if (!k || !v) {
+      return OutOfRangeError("KV cache: cannot allocate {} positions ({} MiB per layer)", n_ctx,
+                             (k_elems + v_elems) * 2 >> 20);
+    }
+    cache->k_.push_back(std::move(k));
+    cache->v_.push_back(std::move(v));
+  }
+  return cache;
+}
+
+void F16KvCache::Truncate(int32_t n) {
+  if (n < size_) size_ = n < 0 ? 0 : n;
+}
+
+void F16KvCache::Store(int32_t layer, int32_t pos0, int64_t n_tokens, const float* k,
+                       const float* v) {
+  const int64_t row = static_cast<int64_t>(n_head_kv_) * head_dim_;
+  uint16_t* k_dst = k_[layer].get() + static_cast<int64_t>(pos0) * row;
+  ops::FloatToHalfRow(k, k_dst, n_tokens * row);
+  uint16_t* v_dst = v_[layer].get();
+  for (int64_t t = 0; t < n_tokens; ++t) {
+    for (int64_t i = 0; i < row; ++i) {
+      v_dst[i * v_stride_ + pos0 + t] = ops::FloatToHalf(v[t * row + i]);
+    }
+  }
+}
+
+}  // namespace hearth

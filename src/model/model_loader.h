@@ -1,0 +1,62 @@
+// Reading a model's hyper-parameters and weights from GGUF, with checks.
+//
+// Every hyper-parameter comes from "{arch}.*" metadata; errors name the key.
+// Every tensor is looked up by its GGUF name and its shape is checked against
+// the hyper-parameters, so an inconsistent file fails at load, not mid-forward.
+#pragma once
+
+#include <cstdint>
+#include <initializer_list>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/gguf.h"
+#include "core/status.h"
+#include "core/tensor.h"
+#include "model/model.h"
+
+namespace hearth {
+
+// ModelSpec plus what the forward pass needs beyond it.
+struct HParams {
+  ModelSpec spec;
+  int32_t n_rot = 0;                   // {arch}.rope.dimension_count (default head_dim)
+  float rope_freq_scale = 1.0f;        // 1 / {arch}.rope.scaling.factor for linear scaling
+  int32_t sliding_window = 0;          // {arch}.attention.sliding_window (0: none)
+  int32_t sliding_window_pattern = 0;  // layer i slides iff i % n < n - 1 (0: not given)
+  std::vector<bool> swa_layers;        // per-layer flags when the pattern is an array
+  float rope_freq_base_swa = 0.0f;     // RoPE base of sliding-window layers
+  float attn_softcap = 0.0f;           // {arch}.attn_logit_softcapping (0: none)
+  float final_softcap = 0.0f;          // {arch}.final_logit_softcapping (0: none)
+  float query_pre_attn_scalar = 0.0f;  // {arch}.attention.query_pre_attn_scalar (0: absent)
+  float attention_scale = 0.0f;  // {arch}.attention.scale: replaces 1/sqrt(head_dim) (0: absent)
+};
+
+// Reads the metadata shared by all supported architectures ("{arch}.block_count", ...).
+Result<HParams> ReadHParams(const GgufFile& file, std::string_view arch);
+
+// Looks up tensors of one file and checks their shapes (ggml order: ne[0] first).
+class TensorLoader {
+ public:
+  explicit TensorLoader(const GgufFile& file) : file_(file) {}
+
+  // A weight usable by kernels::MatMul / GetRow with exactly `shape`.
+  Result<TensorView> Weight(std::string_view name, std::initializer_list<int64_t> shape) const;
+  // The same, or nullopt when the file has no such tensor.
+  Result<std::optional<TensorView>> OptionalWeight(std::string_view name,
+                                                   std::initializer_list<int64_t> shape) const;
+  // An F32 vector of n elements (norm weights, biases).
+  Result<const float*> Vector(std::string_view name, int64_t n) const;
+  Result<const float*> OptionalVector(std::string_view name, int64_t n) const;  // nullptr if absent
+
+ private:
+  Result<TensorView> Check(const GgufTensorInfo& info, std::initializer_list<int64_t> shape) const;
+  const GgufFile& file_;
+};
+
+// "blk.3.attn_q.weight"
+std::string LayerTensorName(int32_t layer, std::string_view what);
+
+}  // namespace hearth

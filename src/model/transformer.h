@@ -1,0 +1,54 @@
+// TransformerModel: what every supported architecture shares around its
+// layers: input checks, the token embedding, the KV cache, the final norm and
+// the output projection. An architecture supplies its layers (RunLayer).
+#pragma once
+
+#include <memory>
+#include <span>
+#include <vector>
+
+#include "core/gguf.h"
+#include "core/thread_pool.h"
+#include "model/blocks.h"
+#include "model/kv_cache.h"
+#include "model/model.h"
+#include "model/model_loader.h"
+
+namespace hearth {
+
+class TransformerModel : public Model {
+ public:
+  const ModelSpec& spec() const override { return hp_.spec; }
+  Result<std::unique_ptr<KvCache>> NewCache(int32_t n_ctx) const override;
+  // Not thread-safe: one Forward at a time per model (it reuses scratch buffers).
+  Status Forward(std::span<const int32_t> tokens, KvCache& cache, bool all_logits,
+                 std::vector<float>& logits) override;
+
+ protected:
+  TransformerModel(std::shared_ptr<const GgufFile> file, HParams hp, const ModelOptions& options);
+
+  // token_embd, output_norm and output (absent: tied to token_embd).
+  Status LoadEmbeddings(const TensorLoader& loader);
+
+  // Runs layer `layer` on ws_.x ([n_tokens, n_embd]) in place, appending the
+  // batch's keys and values to `cache`.
+  virtual void RunLayer(int32_t layer, const Batch& batch, F16KvCache& cache) = 0;
+
+  // Multiplies the token embeddings (Gemma scales them by sqrt(n_embd)).
+  float embedding_scale_ = 1.0f;
+
+  std::shared_ptr<const GgufFile> file_;
+  HParams hp_;
+  ThreadPool pool_;
+  Workspace ws_;
+
+ private:
+  Status CheckInput(std::span<const int32_t> tokens, const F16KvCache* cache) const;
+  void ComputeLogits(int64_t first_row, int64_t n_rows, std::vector<float>& logits);
+
+  TensorView token_embd_;               // [n_vocab, n_embd]
+  const float* output_norm_ = nullptr;  // [n_embd]
+  TensorView output_;                   // [n_vocab, n_embd]
+};
+
+}  // namespace hearth
