@@ -36,11 +36,12 @@ const std::array<float, 65536>& HalfTable() {
   return *table;
 }
 
-// ggml's GELU constants and formula (tanh approximation), evaluated in f32.
+// ggml's GELU constants and formula (tanh approximation), evaluated in f32
+// with the one FMA that llama.cpp's build contracts (1 + a*x*x).
 float GeluTanhF32(float x) {
   constexpr float kCoefA = 0.044715f;
   constexpr float kSqrt2OverPi = 0.79788456080286535587989211986876f;
-  return 0.5f * x * (1.0f + std::tanh(kSqrt2OverPi * x * (1.0f + kCoefA * x * x)));
+  return 0.5f * x * (1.0f + std::tanh(kSqrt2OverPi * x * std::fma(kCoefA * x, x, 1.0f)));
 }
 
 // GELU of every fp16 value, rounded to fp16: ggml evaluates GELU through this table.
@@ -140,8 +141,10 @@ void Rope(float* x, int64_t n_tokens, int32_t n_head, int32_t head_dim, const in
         const int32_t i1 = params.neox ? i + half : 2 * i + 1;
         const float x0 = v[i0];
         const float x1 = v[i1];
-        v[i0] = x0 * cos_table[i] - x1 * sin_table[i];
-        v[i1] = x0 * sin_table[i] + x1 * cos_table[i];
+        // llama.cpp's build (-march=native, contraction on) fuses these into
+        // FMAs exactly so; the plain expressions differ in the last bit.
+        v[i0] = std::fma(x0, cos_table[i], -(x1 * sin_table[i]));
+        v[i1] = std::fma(x0, sin_table[i], x1 * cos_table[i]);
       }
     }
   }
