@@ -11,7 +11,6 @@ namespace hearth {
 namespace {
 
 constexpr uint32_t kMagic = 0x46554747;  // "GGUF" as a little-endian uint32
-constexpr uint64_t kDefaultAlignment = 32;
 
 template <typename T>
 void Append(std::vector<uint8_t>* out, T value) {
@@ -227,12 +226,13 @@ bool GgufWriter::CheckTensor(const std::string& name, TensorType type,
     }
   }
   std::optional<uint64_t> rows = 1;
-  bool dims_ok = !ne.empty() && ne.size() <= 4;
+  bool dims_ok = ne.size() <= 4;  // no dimensions: a scalar
   for (size_t d = 0; dims_ok && d < ne.size(); ++d) {
     dims_ok = ne[d] > 0;
     if (dims_ok && d > 0 && rows) rows = CheckedMul(*rows, static_cast<uint64_t>(ne[d]));
   }
-  const auto row_bytes = dims_ok ? RowBytes(type, static_cast<uint64_t>(ne[0])) : std::nullopt;
+  const uint64_t row_elems = ne.empty() ? 1 : static_cast<uint64_t>(ne[0]);
+  const auto row_bytes = dims_ok ? RowBytes(type, row_elems) : std::nullopt;
   const auto nbytes = row_bytes && rows ? CheckedMul(*row_bytes, *rows) : std::nullopt;
   if (!nbytes) {
     Fail(InvalidArgumentError("GGUF writer: tensor '{}': invalid shape for {}", name,

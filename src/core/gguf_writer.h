@@ -84,7 +84,7 @@ class GgufWriter {
   void SetAlignment(uint32_t alignment) { AddUint32("general.alignment", alignment); }
 
   // Tensors, laid out in the order added, each at an aligned offset. `ne` has
-  // 1 to 4 positive dimensions in ggml order (ne[0] innermost, a multiple of
+  // 0 (a scalar) to 4 positive dimensions in ggml order (ne[0] innermost, a multiple of
   // the type's block size); `data` must hold exactly the tensor's bytes.
   // The borrowing overload keeps a view: `data` must outlive the write.
   void AddTensorView(std::string name, TensorType type, std::vector<int64_t> ne,
@@ -119,7 +119,7 @@ class GgufWriter {
   Status Emit(Sink& sink) const;
 
   uint32_t version_;
-  uint64_t alignment_ = 32;
+  uint64_t alignment_ = 32;  // GGUF default; general.alignment overrides
   uint64_t kv_count_ = 0;
   std::vector<uint8_t> kv_bytes_;  // encoded key/value pairs
   std::vector<std::string> keys_;

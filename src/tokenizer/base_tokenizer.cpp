@@ -1,0 +1,180 @@
+#include "tokenizer/base_tokenizer.h"
+
+#include <algorithm>
+#include <array>
+
+namespace hearth {
+namespace {
+
+// Texts of end-of-turn tokens used by common chat vocabularies. A token with one
+// of these texts ends generation only if the vocabulary types it as control or
+// user-defined (i.e. the vocabulary itself marks it special).
+constexpr std::array<std::string_view, 13> kEndOfTurnTexts = {
+    "<|eot_id|>",
+    "<|im_end|>",
+    "<|end|>",
+    "<end_of_turn>",
+    "<|endoftext|>",
+    "<|eom_id|>",
+    "<EOT>",
+    "_<EOT>",
+    "<|end_of_text|>",
+    "<|return|>",
+    "<end_of_utterance>",
+    "<｜end▁of▁sentence｜>",
+    "[EOT]",
+};
+
+bool IsHexDigit(char c) {
+  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+}  // namespace
+
+Status ValidateVocab(const Vocab& vocab) {
+  const size_t n = vocab.tokens.size();
+  if (n == 0) return CorruptError("tokenizer.ggml.tokens: the vocabulary is empty");
+  if (n > static_cast<size_t>(INT32_MAX)) {
+    return CorruptError("tokenizer.ggml.tokens: {} tokens is more than token ids can hold", n);
+  }
+  if (!vocab.scores.empty() && vocab.scores.size() != n) {
+    return CorruptError("tokenizer.ggml.scores has {} entries for {} tokens", vocab.scores.size(),
+                        n);
+  }
+  if (!vocab.types.empty() && vocab.types.size() != n) {
+    return CorruptError("tokenizer.ggml.token_type has {} entries for {} tokens",
+                        vocab.types.size(), n);
+  }
+  for (size_t id = 0; id < vocab.types.size(); ++id) {
+    const int32_t t = static_cast<int32_t>(vocab.types[id]);
+    if (t < 0 || t > static_cast<int32_t>(TokenType::kByte)) {
+      return CorruptError("tokenizer.ggml.token_type: token {} has unknown type {}", id, t);
+    }
+    if (vocab.types[id] != TokenType::kByte) continue;
+    const std::string& text = vocab.tokens[id];
+    if (text.size() != 6 || text.compare(0, 3, "<0x") != 0 || !IsHexDigit(text[3]) ||
+        !IsHexDigit(text[4]) || text[5] != '>') {
+      return CorruptError("tokenizer.ggml.tokens: byte token {} is '{}', not of the form <0xXX>",
+                          id, text);
+    }
+  }
+  const std::pair<const char*, TokenId> specials[] = {
+      {"bos", vocab.bos}, {"eos", vocab.eos},       {"unknown", vocab.unk}, {"eot", vocab.eot},
+      {"eom", vocab.eom}, {"seperator", vocab.sep}, {"padding", vocab.pad}};
+  for (const auto& [name, id] : specials) {
+    if (id < -1 || id >= static_cast<TokenId>(n)) {
+      return OutOfRangeError("tokenizer.ggml.{}_token_id is {}, outside the {} tokens", name, id,
+                             n);
+    }
+  }
+  return Status::Ok();
+}
+
+BaseTokenizer::BaseTokenizer(Vocab vocab) : vocab_(std::move(vocab)) {
+  const TokenId n = static_cast<TokenId>(vocab_.tokens.size());
+  token_to_id_ = TokenIndex(vocab_.tokens);
+
+  for (TokenId id = 0; id < n; ++id) {
+    const TokenType t = type(id);
+    const bool special =
+        t == TokenType::kControl || t == TokenType::kUserDefined || t == TokenType::kUnknown;
+    if (special && !vocab_.tokens[id].empty()) special_tokens_.push_back(id);
+  }
+  std::stable_sort(special_tokens_.begin(), special_tokens_.end(), [this](TokenId a, TokenId b) {
+    return vocab_.tokens[a].size() > vocab_.tokens[b].size();
+  });
+
+  for (TokenId id : {vocab_.eos, vocab_.eot, vocab_.eom}) {
+    if (id >= 0) eog_ids_.insert(id);
+  }
+  for (std::string_view text : kEndOfTurnTexts) {
+    const TokenId id = Find(text);
+    if (id < 0) continue;
+    const TokenType t = type(id);
+    if (t == TokenType::kControl || t == TokenType::kUserDefined) eog_ids_.insert(id);
+  }
+}
+
+TokenType BaseTokenizer::type(TokenId id) const {
+  return vocab_.types.empty() ? TokenType::kNormal : vocab_.types[id];
+}
+
+TokenId BaseTokenizer::Find(std::string_view text) const { return token_to_id_.Find(text); }
+
+std::vector<BaseTokenizer::Fragment> BaseTokenizer::SplitOnSpecialTokens(std::string_view text,
+                                                                         bool parse_special) const {
+  std::vector<Fragment> fragments;
+  if (text.empty()) return fragments;
+  fragments.push_back({-1, 0, text.size()});
+  // Longest special token first, each one splitting every remaining text run
+  // (llama.cpp's order). Control and unknown tokens only count with parse_special;
+  // user-defined tokens always do.
+  std::vector<Fragment> next;
+  for (TokenId id : special_tokens_) {
+    const TokenType t = type(id);
+    if (!parse_special && t != TokenType::kUserDefined) continue;
+    const std::string& special = vocab_.tokens[id];
+    next.clear();
+    bool changed = false;
+    for (const Fragment& fragment : fragments) {
+      if (fragment.token >= 0 || fragment.length < special.size()) {
+        next.push_back(fragment);
+        continue;
+      }
+      const std::string_view run = text.substr(fragment.offset, fragment.length);
+      size_t start = 0;
+      for (size_t hit = run.find(special); hit != std::string_view::npos;
+           hit = run.find(special, start)) {
+        if (hit > start) next.push_back({-1, fragment.offset + start, hit - start});
+        next.push_back({id, fragment.offset + hit, special.size()});
+        start = hit + special.size();
+        changed = true;
+      }
+      if (start < run.size()) next.push_back({-1, fragment.offset + start, run.size() - start});
+    }
+    if (changed) fragments.swap(next);
+  }
+  return fragments;
+}
+
+std::vector<TokenId> BaseTokenizer::Encode(std::string_view text, bool add_special,
+                                           bool parse_special) const {
+  std::vector<TokenId> out;
+  if (add_special && add_bos()) out.push_back(vocab_.bos);
+  bool at_start = true;
+  for (const Fragment& fragment : SplitOnSpecialTokens(text, parse_special)) {
+    if (fragment.token >= 0) {
+      out.push_back(fragment.token);
+      at_start = true;  // text after a special token starts afresh (space prefix)
+    } else {
+      EncodeText(text.substr(fragment.offset, fragment.length), at_start, &out);
+      at_start = false;
+    }
+  }
+  if (add_special && add_eos()) out.push_back(vocab_.eos);
+  return out;
+}
+
+std::string BaseTokenizer::TokenToPiece(TokenId id, bool render_special) const {
+  if (id < 0 || id >= vocab_size()) return {};
+  const std::string& text = vocab_.tokens[id];
+  switch (type(id)) {
+    case TokenType::kControl:
+    case TokenType::kUnknown:
+      return render_special ? text : std::string();
+    case TokenType::kUserDefined:
+      return text;
+    case TokenType::kByte: {
+      // Validated as <0xXX>.
+      return std::string(1, static_cast<char>(std::stoi(text.substr(3, 2), nullptr, 16)));
+    }
+    case TokenType::kUnused:
+      return {};
+    case TokenType::kNormal:
+    case TokenType::kUndefined:
+      break;
+  }
+  return NormalPiece(id);
+}
+
+}  // namespace hearth
