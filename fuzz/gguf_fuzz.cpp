@@ -8,6 +8,7 @@
 #include <cstdint>
 
 #include "core/gguf.h"
+#include "core/gguf_info.h"
 #include "core/gguf_writer.h"
 
 namespace {
@@ -60,6 +61,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     sink += static_cast<uint64_t>(view->rows()) + view->row_bytes();
     copy.AddTensorView(info.name, info.type, {info.ne.begin(), info.ne.begin() + info.n_dims},
                        {info.data, info.nbytes});
+  }
+  // `hearth show` must describe or reject anything the reader accepts.
+  auto info = hearth::DescribeModel(file);
+  if (info.ok()) {
+    sink += hearth::RenderModelInfoText(*info).size() + hearth::RenderModelInfoJson(*info).size();
   }
   // Re-encoding a parsed file must give a file that parses to the same shape.
   auto rewritten = copy.WriteToBuffer();

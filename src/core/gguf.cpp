@@ -114,6 +114,7 @@ class Parser {
   uint64_t size_;
   const GgufLimits& limits_;
   uint64_t pos_ = 0;
+  uint64_t nested_arrays_ = 0;  // arrays inside arrays seen so far
 };
 
 Status Parser::ReadString(std::string_view* out, uint64_t max_bytes, std::string_view field) {
@@ -294,6 +295,11 @@ Status Parser::ParseArray(int depth, std::string_view field, GgufValue* out) {
       HEARTH_RETURN_IF_ERROR(ReadString(&out->strings[i], limits_.max_string_bytes, field));
     }
     return Status::Ok();
+  }
+  nested_arrays_ += out->count;  // cannot wrap: both terms are capped far below 2^63
+  if (nested_arrays_ > limits_.max_nested_arrays) {
+    return Corrupt(field, "arrays of arrays hold more than {} arrays in the file (the limit)",
+                   limits_.max_nested_arrays);
   }
   out->arrays.resize(out->count);
   for (uint64_t i = 0; i < out->count; ++i) {

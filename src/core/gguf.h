@@ -90,6 +90,9 @@ struct GgufLimits {
   uint64_t max_tensor_count = 1ull << 20;
   uint64_t max_alignment = 1ull << 20;
   int max_array_depth = 8;
+  // Arrays inside arrays, summed over the whole file. Each costs far more
+  // memory parsed than its 12 bytes on disk, so this bounds the blow-up.
+  uint64_t max_nested_arrays = 1ull << 20;
 };
 
 class GgufFile {

@@ -184,6 +184,10 @@ TEST(GgufCorpusTest, CustomLimitsAreEnforced) {
   depth.max_array_depth = 1;
   EXPECT_NE(open(depth).message().find("'nested': arrays nested 2 deep exceed the limit of 1"),
             std::string::npos);
+  GgufLimits nested;
+  nested.max_nested_arrays = 1;
+  EXPECT_NE(open(nested).message().find("'nested': arrays of arrays hold more than 1 arrays"),
+            std::string::npos);
 }
 
 }  // namespace

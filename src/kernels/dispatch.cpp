@@ -149,7 +149,10 @@ bool IsaAvailable(Isa isa) {
 
 Isa BestIsa() {
   static const Isa best = [] {
-    const Isa cap = IsaCapFromEnvironment();
+    // The AVX-512 kernels have only been compiled, never run against the
+    // scalar reference on AVX-512 hardware, so they are opt-in
+    // (HEARTH_ISA=avx512) until their tests have passed on such a CPU.
+    const Isa cap = std::getenv("HEARTH_ISA") ? IsaCapFromEnvironment() : Isa::kAvx2;
     for (Isa isa : {Isa::kAvx512, Isa::kAvx2}) {
       if (isa <= cap && IsaAvailable(isa)) return isa;
     }

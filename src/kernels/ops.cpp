@@ -8,6 +8,8 @@
 #include <memory>
 #include <vector>
 
+#include "kernels/kernels.h"
+
 namespace hearth::ops {
 namespace {
 
@@ -55,14 +57,10 @@ const std::array<uint16_t, 65536>& GeluTable() {
 
 using DotF16Fn = float (*)(const uint16_t*, const uint16_t*, int64_t);
 
+// The kernels' ISA choice (which honours HEARTH_ISA) also picks these paths.
 DotF16Fn PickDotF16() {
-#if defined(__x86_64__) || defined(__i386__)
-  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
-      __builtin_cpu_supports("f16c")) {
-    return internal::DotF16Avx2;
-  }
-#endif
-  return internal::DotF16Scalar;
+  return kernels::BestIsa() >= kernels::Isa::kAvx2 ? internal::DotF16Avx2
+                                                   : internal::DotF16Scalar;
 }
 
 }  // namespace

@@ -20,7 +20,9 @@ namespace {
 // ---------------------------------------------------------------- float types
 
 // Four independent accumulators hide FMA latency; n % 32 values go scalar.
-template <__m256 (*Load8)(const void*, int64_t), float (*ToFloat)(const void*, int64_t)>
+// Reduce: the final 8-lane sum, as ggml's code for the type does it.
+template <__m256 (*Load8)(const void*, int64_t), float (*ToFloat)(const void*, int64_t),
+          float (*Reduce)(__m256)>
 float VecDotFloat(int64_t n, const void* w, const void* a) {
   __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(),
                    _mm256_setzero_ps()};
@@ -30,10 +32,11 @@ float VecDotFloat(int64_t n, const void* w, const void* a) {
       acc[k] = _mm256_fmadd_ps(Load8(w, i + 8 * k), Load8(a, i + 8 * k), acc[k]);
     }
   }
+  // The pairing of the 4 accumulators is ggml's; Reduce finishes as ggml does.
   const __m256 total = _mm256_add_ps(_mm256_add_ps(acc[0], acc[2]), _mm256_add_ps(acc[1], acc[3]));
-  float sum = HsumPs(total);
-  for (; i < n; ++i) sum += ToFloat(w, i) * ToFloat(a, i);
-  return sum;
+  double sum = Reduce(total);  // ggml adds the n % 32 tail in double
+  for (; i < n; ++i) sum += static_cast<double>(ToFloat(w, i) * ToFloat(a, i));
+  return static_cast<float>(sum);
 }
 
 __m256 LoadF32(const void* p, int64_t i) {
@@ -307,13 +310,13 @@ float VecDotQ8_0(int64_t n, const void* w, const void* a) {
 }  // namespace
 
 float VecDotF32(int64_t n, const void* w, const void* a) {
-  return VecDotFloat<LoadF32, F32At>(n, w, a);
+  return VecDotFloat<LoadF32, F32At, HsumPsHadd>(n, w, a);
 }
 float VecDotF16(int64_t n, const void* w, const void* a) {
-  return VecDotFloat<LoadF16, F16At>(n, w, a);
+  return VecDotFloat<LoadF16, F16At, HsumPsHadd>(n, w, a);
 }
 float VecDotBf16(int64_t n, const void* w, const void* a) {
-  return VecDotFloat<LoadBf16, Bf16At>(n, w, a);
+  return VecDotFloat<LoadBf16, Bf16At, HsumPs>(n, w, a);
 }
 
 }  // namespace hearth::kernels::avx2

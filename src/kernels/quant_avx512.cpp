@@ -4,8 +4,9 @@
 //
 // The quantized dot products keep the AVX2 structure and replace the
 // maddubs + madd pair with one VNNI dpbusd (u8 x s8 summed in fours into
-// int32, no int16 saturation), so integer block sums are unchanged; K-quant
-// results stay bit-identical to the scalar reference.
+// int32, no int16 saturation). The int32 lanes and the float accumulation
+// match the AVX2 kernels (and so ggml's AVX2 code, which llama.cpp also runs
+// on AVX-512 CPUs for these types).
 // GCC 12 reports -Wuninitialized inside its own AVX-512 intrinsics (they
 // start from _mm512_undefined_*() on purpose); the warning is a known false
 // positive, silenced for this file only.
@@ -21,15 +22,12 @@
 namespace hearth::kernels::avx512 {
 namespace {
 
-using avx2::AddNoFma;
 using avx2::HalfToFloat;
 using avx2::HsumI32;
 using avx2::HsumPs;
 using avx2::LoadU;
-using avx2::MulNoFma;
 using avx2::NibblesToBytes;
 using avx2::ShiftBytesRight;
-using avx2::SubNoFma;
 
 inline __m256i DotU8I8(__m256i u, __m256i s) {
   return _mm256_dpbusd_epi32(_mm256_setzero_si256(), u, s);
@@ -140,7 +138,8 @@ float VecDotQ4_K(int64_t n, const void* w, const void* a) {
   const auto* x = static_cast<const BlockQ4_K*>(w);
   const auto* y = static_cast<const BlockQ8_K*>(a);
   const __m512i nibble = _mm512_set1_epi8(0x0f);
-  float sum = 0.0f;
+  __m256 acc = _mm256_setzero_ps();
+  __m128 acc_min = _mm_setzero_ps();
   for (int64_t b = 0; b < n / kQkK; ++b) {
     int scale[8], min[8];
     UnpackScaleMin6(x[b].scales, scale, min);
@@ -156,14 +155,18 @@ float VecDotQ4_K(int64_t n, const void* w, const void* a) {
                                                 _mm256_set1_epi32(scale[2 * chunk + 1]), 1);
       isum = _mm512_add_epi32(isum, _mm512_mullo_epi32(dot, scales));
     }
-    int summs = 0;
-    for (int g = 0; g < 8; ++g) summs += min[g] * (y[b].bsums[2 * g] + y[b].bsums[2 * g + 1]);
-    const float dall = y[b].d * Fp16ToFp32(x[b].d);
-    const float dmin = y[b].d * Fp16ToFp32(x[b].dmin);
-    sum = AddNoFma(sum, SubNoFma(MulNoFma(dall, static_cast<float>(_mm512_reduce_add_epi32(isum))),
-                                 MulNoFma(dmin, static_cast<float>(summs))));
+    // Fold the two groups' halves: lane k then matches ggml's AVX2 lanes.
+    const __m256i isum256 =
+        _mm256_add_epi32(_mm512_castsi512_si256(isum), _mm512_extracti64x4_epi64(isum, 1));
+    const float d = y[b].d * Fp16ToFp32(x[b].d);
+    const float dmin = -y[b].d * Fp16ToFp32(x[b].dmin);
+    acc_min = _mm_fmadd_ps(_mm_set1_ps(dmin),
+                           _mm_cvtepi32_ps(avx2::MinsTimesGroupSums(min, y[b].bsums)), acc_min);
+    acc = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(isum256), acc);
   }
-  return sum;
+  acc_min = _mm_add_ps(acc_min, _mm_movehl_ps(acc_min, acc_min));
+  acc_min = _mm_add_ss(acc_min, _mm_movehdup_ps(acc_min));
+  return HsumPs(acc) + _mm_cvtss_f32(acc_min);
 }
 
 // Q6_K values q in 0..63 mean q - 32; the -32 comes out through bsums. Each
@@ -171,7 +174,7 @@ float VecDotQ4_K(int64_t n, const void* w, const void* a) {
 float VecDotQ6_K(int64_t n, const void* w, const void* a) {
   const auto* x = static_cast<const BlockQ6_K*>(w);
   const auto* y = static_cast<const BlockQ8_K*>(a);
-  float sum = 0.0f;
+  __m256 acc = _mm256_setzero_ps();
   for (int64_t b = 0; b < n / kQkK; ++b) {
     __m256i isum = _mm256_setzero_si256();
     for (int chunk = 0; chunk < 2; ++chunk) {
@@ -189,13 +192,11 @@ float VecDotQ6_K(int64_t n, const void* w, const void* a) {
         isum = _mm256_add_epi32(isum, _mm256_mullo_epi32(dot, scales));
       }
     }
-    int offset = 0;
-    for (int g = 0; g < 16; ++g) offset += x[b].scales[g] * y[b].bsums[g];
-    const int total = HsumI32(isum) - 32 * offset;
-    const float d = Fp16ToFp32(x[b].d) * y[b].d;
-    sum = AddNoFma(sum, MulNoFma(d, static_cast<float>(total)));
+    isum = _mm256_sub_epi32(isum, avx2::Q6OffsetLanes(x[b].scales, y[b].bsums));
+    const float d = y[b].d * Fp16ToFp32(x[b].d);
+    acc = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(isum), acc);
   }
-  return sum;
+  return HsumPs(acc);
 }
 
 }  // namespace

@@ -1,11 +1,12 @@
 // AVX2 dot products of the K-quants with Q8_K activations. Compiled with
 // -mavx2 -mfma -mf16c; only reached after IsaAvailable(Isa::kAvx2).
 //
-// Each super-block's integer sum (sum over groups of scale * q . a, with the
-// offsets of Q3_K/Q6_K and the mins of Q2_K/Q4_K/Q5_K applied through Q8_K's
-// bsums) is computed exactly in int32 lanes, then scaled by the block's
-// floats in the same order as the scalar reference (without FMA contraction),
-// so results are bit-identical to it.
+// Each super-block's integer sums (scale * q . a per group) are exact int32
+// lanes laid out as in ggml's AVX2 kernels, and the float accumulation (FMA
+// per block into 8 lanes, mins through Q8_K's bsums, final reductions)
+// follows ggml's order, so results equal llama.cpp's AVX2 build bit for bit
+// (checked with tests/golden/quant/ggml_crosscheck.cpp). They differ from the
+// scalar reference only by float rounding order.
 #include "kernels/float16.h"
 #include "kernels/quant_avx2.h"
 #include "kernels/quant_blocks.h"
@@ -33,13 +34,6 @@ inline __m256i ScaledDot32(__m256i q, const int8_t* a, int scale) {
   return _mm256_madd_epi16(pairs, _mm256_set1_epi16(static_cast<int16_t>(scale)));
 }
 
-// sum_g coef[g] * bsums[g] over the 16 groups.
-inline int WeightedGroupSums(const int* coef, const int16_t* bsums) {
-  int total = 0;
-  for (int g = 0; g < 16; ++g) total += coef[g] * bsums[g];
-  return total;
-}
-
 // Eight 6-bit scales and mins of Q4_K/Q5_K (see quant_scalar_k.cpp).
 inline void UnpackScaleMin6(const uint8_t* packed, int* scale, int* min) {
   for (int j = 0; j < 4; ++j) {
@@ -61,38 +55,38 @@ inline __m256i LowBits(__m256i v, int shift, int mask) {
 float VecDotQ2_K(int64_t n, const void* w, const void* a) {
   const auto* x = static_cast<const BlockQ2_K*>(w);
   const auto* y = static_cast<const BlockQ8_K*>(a);
-  float sum = 0.0f;
+  __m256 acc = _mm256_setzero_ps();
   for (int64_t b = 0; b < n / kQkK; ++b) {
-    int scale[16], min[16];
-    for (int g = 0; g < 16; ++g) {
-      scale[g] = x[b].scales[g] & 0x0f;
-      min[g] = x[b].scales[g] >> 4;
-    }
+    const __m128i packed = _mm_loadu_si128(reinterpret_cast<const __m128i*>(x[b].scales));
+    const __m128i mins8 = _mm_and_si128(_mm_srli_epi16(packed, 4), _mm_set1_epi8(0x0f));
+    // Lane k: min[2k] * bsums[2k] + min[2k+1] * bsums[2k+1].
+    const __m256i mins = _mm256_madd_epi16(_mm256_cvtepu8_epi16(mins8), LoadU(y[b].bsums));
     __m256i isum = _mm256_setzero_si256();
     for (int chunk = 0; chunk < 2; ++chunk) {
       const __m256i bits = LoadU(x[b].qs + 32 * chunk);
       for (int plane = 0; plane < 4; ++plane) {
         const int g = 8 * chunk + 2 * plane;
         const __m256i q = LowBits(bits, 2 * plane, 3);
-        isum = _mm256_add_epi32(
-            isum, ScaledDot16(q, y[b].qs + 128 * chunk + 32 * plane, scale[g], scale[g + 1]));
+        isum =
+            _mm256_add_epi32(isum, ScaledDot16(q, y[b].qs + 128 * chunk + 32 * plane,
+                                               x[b].scales[g] & 0x0f, x[b].scales[g + 1] & 0x0f));
       }
     }
     const float dall = y[b].d * Fp16ToFp32(x[b].d);
-    const float dmin = y[b].d * Fp16ToFp32(x[b].dmin);
-    sum = AddNoFma(
-        sum, SubNoFma(MulNoFma(dall, static_cast<float>(HsumI32(isum))),
-                      MulNoFma(dmin, static_cast<float>(WeightedGroupSums(min, y[b].bsums)))));
+    const float dmin = -y[b].d * Fp16ToFp32(x[b].dmin);
+    acc = _mm256_fmadd_ps(_mm256_set1_ps(dmin), _mm256_cvtepi32_ps(mins), acc);
+    acc = _mm256_fmadd_ps(_mm256_set1_ps(dall), _mm256_cvtepi32_ps(isum), acc);
   }
-  return sum;
+  return HsumPs(acc);
 }
 
-// Values are stored as q = low2 | hbit << 2 in 0..7 meaning q - 4; the -4
-// comes out as -4 * sum_g scale[g] * bsums[g].
+// Values q = low2 | hbit << 2 in 0..7 mean q - 4; the -4 is applied to each
+// int16 pair sum (as ggml does) so every int32 lane holds its true value.
 float VecDotQ3_K(int64_t n, const void* w, const void* a) {
   const auto* x = static_cast<const BlockQ3_K*>(w);
   const auto* y = static_cast<const BlockQ8_K*>(a);
-  float sum = 0.0f;
+  const __m256i four = _mm256_set1_epi8(4);
+  __m256 acc = _mm256_setzero_ps();
   for (int64_t b = 0; b < n / kQkK; ++b) {
     int scale[16];
     const uint8_t* s = x[b].scales;
@@ -109,21 +103,24 @@ float VecDotQ3_K(int64_t n, const void* w, const void* a) {
         const int g = 8 * chunk + 2 * plane;
         const __m256i high = _mm256_slli_epi16(LowBits(hmask, 4 * chunk + plane, 1), 2);
         const __m256i q = _mm256_or_si256(LowBits(bits, 2 * plane, 3), high);
-        isum = _mm256_add_epi32(
-            isum, ScaledDot16(q, y[b].qs + 128 * chunk + 32 * plane, scale[g], scale[g + 1]));
+        const __m256i act = LoadU(y[b].qs + 128 * chunk + 32 * plane);
+        const __m256i pairs =
+            _mm256_sub_epi16(_mm256_maddubs_epi16(q, act), _mm256_maddubs_epi16(four, act));
+        isum = _mm256_add_epi32(isum,
+                                _mm256_madd_epi16(pairs, TwoGroupScales(scale[g], scale[g + 1])));
       }
     }
-    const int total = HsumI32(isum) - 4 * WeightedGroupSums(scale, y[b].bsums);
-    const float d = Fp16ToFp32(x[b].d) * y[b].d;
-    sum = AddNoFma(sum, MulNoFma(d, static_cast<float>(total)));
+    const float d = y[b].d * Fp16ToFp32(x[b].d);
+    acc = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(isum), acc);
   }
-  return sum;
+  return HsumPs(acc);
 }
 
 float VecDotQ4_K(int64_t n, const void* w, const void* a) {
   const auto* x = static_cast<const BlockQ4_K*>(w);
   const auto* y = static_cast<const BlockQ8_K*>(a);
-  float sum = 0.0f;
+  __m256 acc = _mm256_setzero_ps();
+  __m128 acc_min = _mm_setzero_ps();
   for (int64_t b = 0; b < n / kQkK; ++b) {
     int scale[8], min[8];
     UnpackScaleMin6(x[b].scales, scale, min);
@@ -135,20 +132,22 @@ float VecDotQ4_K(int64_t n, const void* w, const void* a) {
       isum = _mm256_add_epi32(isum,
                               ScaledDot32(LowBits(bits, 4, 0x0f), a64 + 32, scale[2 * chunk + 1]));
     }
-    int summs = 0;
-    for (int g = 0; g < 8; ++g) summs += min[g] * (y[b].bsums[2 * g] + y[b].bsums[2 * g + 1]);
-    const float dall = y[b].d * Fp16ToFp32(x[b].d);
-    const float dmin = y[b].d * Fp16ToFp32(x[b].dmin);
-    sum = AddNoFma(sum, SubNoFma(MulNoFma(dall, static_cast<float>(HsumI32(isum))),
-                                 MulNoFma(dmin, static_cast<float>(summs))));
+    const float d = y[b].d * Fp16ToFp32(x[b].d);
+    const float dmin = -y[b].d * Fp16ToFp32(x[b].dmin);
+    acc_min = _mm_fmadd_ps(_mm_set1_ps(dmin), _mm_cvtepi32_ps(MinsTimesGroupSums(min, y[b].bsums)),
+                           acc_min);
+    acc = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(isum), acc);
   }
-  return sum;
+  acc_min = _mm_add_ps(acc_min, _mm_movehl_ps(acc_min, acc_min));
+  acc_min = _mm_add_ss(acc_min, _mm_movehdup_ps(acc_min));
+  return HsumPs(acc) + _mm_cvtss_f32(acc_min);
 }
 
 float VecDotQ5_K(int64_t n, const void* w, const void* a) {
   const auto* x = static_cast<const BlockQ5_K*>(w);
   const auto* y = static_cast<const BlockQ8_K*>(a);
-  float sum = 0.0f;
+  __m256 acc = _mm256_setzero_ps();
+  float mins_total = 0.0f;
   for (int64_t b = 0; b < n / kQkK; ++b) {
     int scale[8], min[8];
     UnpackScaleMin6(x[b].scales, scale, min);
@@ -164,25 +163,25 @@ float VecDotQ5_K(int64_t n, const void* w, const void* a) {
       isum = _mm256_add_epi32(isum, ScaledDot32(q_lo, a64, scale[2 * chunk]));
       isum = _mm256_add_epi32(isum, ScaledDot32(q_hi, a64 + 32, scale[2 * chunk + 1]));
     }
-    int summs = 0;
-    for (int g = 0; g < 8; ++g) summs += min[g] * (y[b].bsums[2 * g] + y[b].bsums[2 * g + 1]);
-    const float dall = y[b].d * Fp16ToFp32(x[b].d);
-    const float dmin = y[b].d * Fp16ToFp32(x[b].dmin);
-    sum = AddNoFma(sum, SubNoFma(MulNoFma(dall, static_cast<float>(HsumI32(isum))),
-                                 MulNoFma(dmin, static_cast<float>(summs))));
+    const float d = y[b].d * Fp16ToFp32(x[b].d);
+    const float dmin = -y[b].d * Fp16ToFp32(x[b].dmin);
+    const __m128i mins = MinsTimesGroupSums(min, y[b].bsums);
+    const int mins_sum = _mm_cvtsi128_si32(_mm_hadd_epi32(_mm_hadd_epi32(mins, mins), mins));
+    // ggml's C code here compiles to one fused multiply-add; do the same.
+    mins_total = _mm_cvtss_f32(_mm_fmadd_ss(
+        _mm_set_ss(dmin), _mm_set_ss(static_cast<float>(mins_sum)), _mm_set_ss(mins_total)));
+    acc = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(isum), acc);
   }
-  return sum;
+  return HsumPs(acc) + mins_total;
 }
 
-// Values are stored as q in 0..63 meaning q - 32; the -32 comes out as
-// -32 * sum_g scale[g] * bsums[g].
+// Values q in 0..63 mean q - 32. Lane k's offset, 32 * (scale[2k] * bsums[2k]
+// + scale[2k+1] * bsums[2k+1]), is subtracted lane-wise as ggml does.
 float VecDotQ6_K(int64_t n, const void* w, const void* a) {
   const auto* x = static_cast<const BlockQ6_K*>(w);
   const auto* y = static_cast<const BlockQ8_K*>(a);
-  float sum = 0.0f;
+  __m256 acc = _mm256_setzero_ps();
   for (int64_t b = 0; b < n / kQkK; ++b) {
-    int scale[16];
-    for (int g = 0; g < 16; ++g) scale[g] = x[b].scales[g];
     __m256i isum = _mm256_setzero_si256();
     for (int chunk = 0; chunk < 2; ++chunk) {
       const __m256i low_a = LoadU(x[b].ql + 64 * chunk);
@@ -194,14 +193,14 @@ float VecDotQ6_K(int64_t n, const void* w, const void* a) {
         const int g = 8 * chunk + 2 * quarter;
         isum = _mm256_add_epi32(
             isum, ScaledDot16(_mm256_or_si256(low, top), y[b].qs + 128 * chunk + 32 * quarter,
-                              scale[g], scale[g + 1]));
+                              x[b].scales[g], x[b].scales[g + 1]));
       }
     }
-    const int total = HsumI32(isum) - 32 * WeightedGroupSums(scale, y[b].bsums);
-    const float d = Fp16ToFp32(x[b].d) * y[b].d;
-    sum = AddNoFma(sum, MulNoFma(d, static_cast<float>(total)));
+    isum = _mm256_sub_epi32(isum, Q6OffsetLanes(x[b].scales, y[b].bsums));
+    const float d = y[b].d * Fp16ToFp32(x[b].d);
+    acc = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(isum), acc);
   }
-  return sum;
+  return HsumPs(acc);
 }
 
 }  // namespace hearth::kernels::avx2

@@ -13,25 +13,19 @@ namespace hearth::kernels::avx2 {
 
 static inline float HalfToFloat(uint16_t h) { return _cvtsh_ss(h); }
 
-// Float ops the compiler will not fuse into an FMA. C++ compiles with
-// -ffp-contract=fast by default, so in files built with -mfma `a * b - c * d`
-// may become fma(a, b, -c * d); use these where results must equal the
-// scalar reference (built without FMA) bit for bit.
-static inline float MulNoFma(float a, float b) {
-  return _mm_cvtss_f32(_mm_mul_ss(_mm_set_ss(a), _mm_set_ss(b)));
-}
-static inline float AddNoFma(float a, float b) {
-  return _mm_cvtss_f32(_mm_add_ss(_mm_set_ss(a), _mm_set_ss(b)));
-}
-static inline float SubNoFma(float a, float b) {
-  return _mm_cvtss_f32(_mm_sub_ss(_mm_set_ss(a), _mm_set_ss(b)));
-}
-
+// Sum of 8 lanes as ggml's hsum_float_8 (used by its quantized dot products).
 static inline float HsumPs(__m256 v) {
   __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
   s = _mm_add_ps(s, _mm_movehl_ps(s, s));
   s = _mm_add_ss(s, _mm_movehdup_ps(s));
   return _mm_cvtss_f32(s);
+}
+
+// ggml's reduction for its F32/F16 dot products: fold halves, then two hadds.
+static inline float HsumPsHadd(__m256 v) {
+  const __m128 t0 = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  const __m128 t1 = _mm_hadd_ps(t0, t0);
+  return _mm_cvtss_f32(_mm_hadd_ps(t1, t1));
 }
 
 static inline int HsumI32(__m256i v) {
@@ -80,6 +74,27 @@ static inline __m256i DotI8I8(__m256i x, __m256i y) {
 // by the caller's AND).
 static inline __m256i ShiftBytesRight(__m256i v, int bits) {
   return _mm256_srl_epi16(v, _mm_cvtsi32_si128(bits));
+}
+
+// Q6_K's per-lane offsets: lane k = 32 * (scales[2k] * bsums[2k] +
+// scales[2k+1] * bsums[2k+1]) (values are stored biased by +32).
+static inline __m256i Q6OffsetLanes(const int8_t* scales, const int16_t* bsums) {
+  const __m256i scales16 =
+      _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(scales)));
+  return _mm256_slli_epi32(_mm256_madd_epi16(LoadU(bsums), scales16), 5);
+}
+
+// Lane k of the result: min[2k] * G[2k] + min[2k+1] * G[2k+1], G[g] the sum of
+// the 32 activations of group g (two bsums).
+static inline __m128i MinsTimesGroupSums(const int* min, const int16_t* bsums) {
+  const __m256i sums16 = LoadU(bsums);
+  const __m128i group_sums =
+      _mm_hadd_epi16(_mm256_castsi256_si128(sums16), _mm256_extracti128_si256(sums16, 1));
+  const __m128i mins = _mm_setr_epi16(static_cast<int16_t>(min[0]), static_cast<int16_t>(min[1]),
+                                      static_cast<int16_t>(min[2]), static_cast<int16_t>(min[3]),
+                                      static_cast<int16_t>(min[4]), static_cast<int16_t>(min[5]),
+                                      static_cast<int16_t>(min[6]), static_cast<int16_t>(min[7]));
+  return _mm_madd_epi16(mins, group_sums);
 }
 
 }  // namespace hearth::kernels::avx2

@@ -70,12 +70,14 @@ Status ReadAttentionShape(const GgufFile& file, std::string_view arch, ModelSpec
   HEARTH_ASSIGN_OR_RETURN(spec.n_head_kv,
                           PositiveIntOr(file, Key(arch, "attention.head_count_kv"), spec.n_head));
   if (spec.n_head % spec.n_head_kv != 0) {
-    return CorruptError("{}: {}.attention.head_count = {} is not a multiple of head_count_kv = {}",
-                        file.path(), arch, spec.n_head, spec.n_head_kv);
+    return CorruptError(
+        "{}: {}.attention.head_count = {} is not a multiple of {}.attention.head_count_kv = {}",
+        file.path(), arch, spec.n_head, arch, spec.n_head_kv);
   }
   if (spec.n_embd % spec.n_head != 0 && file.Find(Key(arch, "attention.key_length")) == nullptr) {
-    return CorruptError("{}: {}.embedding_length = {} is not a multiple of head_count = {}",
-                        file.path(), arch, spec.n_embd, spec.n_head);
+    return CorruptError(
+        "{}: {}.embedding_length = {} is not a multiple of {}.attention.head_count = {}",
+        file.path(), arch, spec.n_embd, arch, spec.n_head);
   }
   const int32_t default_dim = spec.n_embd / spec.n_head;
   HEARTH_ASSIGN_OR_RETURN(spec.head_dim,
@@ -83,8 +85,9 @@ Status ReadAttentionShape(const GgufFile& file, std::string_view arch, ModelSpec
   HEARTH_ASSIGN_OR_RETURN(int32_t v_dim,
                           PositiveIntOr(file, Key(arch, "attention.value_length"), default_dim));
   if (v_dim != spec.head_dim) {
-    return UnsupportedError("{}: {}.attention.value_length = {} differs from key_length = {}",
-                            file.path(), arch, v_dim, spec.head_dim);
+    return UnsupportedError(
+        "{}: {}.attention.value_length = {} differs from {}.attention.key_length = {}", file.path(),
+        arch, v_dim, arch, spec.head_dim);
   }
   return Status::Ok();
 }
@@ -158,6 +161,7 @@ Result<HParams> ReadHParams(const GgufFile& file, std::string_view arch) {
   HEARTH_RETURN_IF_ERROR(ReadSlidingWindow(file, arch, hp));
   HEARTH_ASSIGN_OR_RETURN(hp.attn_softcap, FloatOr(file, Key(arch, "attn_logit_softcapping"), 0));
   HEARTH_ASSIGN_OR_RETURN(hp.final_softcap, FloatOr(file, Key(arch, "final_logit_softcapping"), 0));
+  HEARTH_ASSIGN_OR_RETURN(hp.attention_scale, FloatOr(file, Key(arch, "attention.scale"), 0));
   HEARTH_ASSIGN_OR_RETURN(hp.query_pre_attn_scalar,
                           FloatOr(file, Key(arch, "attention.query_pre_attn_scalar"), 0));
   uint64_t n_params = 0;

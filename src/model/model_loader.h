@@ -31,6 +31,7 @@ struct HParams {
   float attn_softcap = 0.0f;           // {arch}.attn_logit_softcapping (0: none)
   float final_softcap = 0.0f;          // {arch}.final_logit_softcapping (0: none)
   float query_pre_attn_scalar = 0.0f;  // {arch}.attention.query_pre_attn_scalar (0: absent)
+  float attention_scale = 0.0f;  // {arch}.attention.scale: replaces 1/sqrt(head_dim) (0: absent)
 };
 
 // Reads the metadata shared by all supported architectures ("{arch}.block_count", ...).

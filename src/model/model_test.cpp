@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -153,9 +154,10 @@ TEST(ModelTest, RejectsACacheFromAnotherModel) {
 
 // Rewrites stories260K with `edit` applied to its tensor list / metadata.
 struct Rewrite {
-  std::string drop_tensor;     // omit this tensor
-  std::string reshape_tensor;  // give this 2-D tensor swapped dimensions
-  std::string architecture;    // replace general.architecture
+  std::string drop_tensor;                               // omit this tensor
+  std::string reshape_tensor;                            // give this 2-D tensor swapped dimensions
+  std::string architecture;                              // replace general.architecture
+  std::map<std::string, GgufEncodedValue> replace_keys;  // replace these metadata values
 };
 
 Result<std::unique_ptr<Model>> LoadRewritten(const Rewrite& edit, std::vector<uint8_t>& bytes) {
@@ -165,6 +167,8 @@ Result<std::unique_ptr<Model>> LoadRewritten(const Rewrite& edit, std::vector<ui
   for (const auto& [key, value] : source->metadata()) {
     if (key == "general.architecture" && !edit.architecture.empty()) {
       writer.AddString(key, edit.architecture);
+    } else if (edit.replace_keys.count(key)) {
+      writer.Add(key, edit.replace_keys.at(key));
     } else {
       writer.Add(key, EncodeValue(value));
     }
@@ -226,6 +230,30 @@ TEST(ModelTest, MissingMetadataKeyIsNamed) {
   ASSERT_FALSE(model.ok());
   EXPECT_NE(model.status().message().find("qwen2.block_count"), std::string::npos)
       << model.status().ToString();
+}
+
+// Metadata that contradicts itself or has the wrong type fails at load, naming the key.
+TEST(ModelTest, InconsistentMetadataIsNamed) {
+  struct Case {
+    std::string key;
+    GgufEncodedValue value;
+    StatusCode code;
+  };
+  const Case cases[] = {
+      {"llama.attention.head_count_kv", EncodeUint32(3), StatusCode::kCorrupt},  // 8 % 3 != 0
+      {"llama.rope.dimension_count", EncodeUint32(9), StatusCode::kCorrupt},     // odd
+      {"llama.embedding_length", EncodeString("64"), StatusCode::kCorrupt},      // wrong type
+      {"llama.block_count", EncodeUint32(0), StatusCode::kCorrupt},
+  };
+  for (const Case& c : cases) {
+    Rewrite edit;
+    edit.replace_keys.emplace(c.key, c.value);
+    std::vector<uint8_t> bytes;
+    auto model = LoadRewritten(edit, bytes);
+    ASSERT_FALSE(model.ok()) << c.key;
+    EXPECT_EQ(model.status().code(), c.code) << model.status().ToString();
+    EXPECT_NE(model.status().message().find(c.key), std::string::npos) << model.status().ToString();
+  }
 }
 
 }  // namespace

@@ -27,7 +27,9 @@ class Qwen2Model final : public TransformerModel {
     HEARTH_RETURN_IF_ERROR(LoadEmbeddings(loader));
     config_.shape = {s.n_head, s.n_head_kv, s.head_dim};
     config_.rope = {hp_.n_rot, s.rope_freq_base, hp_.rope_freq_scale, /*neox=*/true, nullptr};
-    config_.attention.scale = 1.0f / std::sqrt(static_cast<float>(s.head_dim));
+    config_.attention.scale = hp_.attention_scale > 0.0f
+                                  ? hp_.attention_scale
+                                  : 1.0f / std::sqrt(static_cast<float>(s.head_dim));
     config_.norm_eps = s.rms_eps;
     layers_.resize(s.n_layer);
     for (int32_t i = 0; i < s.n_layer; ++i) {

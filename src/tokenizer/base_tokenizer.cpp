@@ -6,24 +6,83 @@
 namespace hearth {
 namespace {
 
-// Texts of end-of-turn tokens used by common chat vocabularies. A token with one
-// of these texts ends generation only if the vocabulary types it as control or
-// user-defined (i.e. the vocabulary itself marks it special).
-constexpr std::array<std::string_view, 13> kEndOfTurnTexts = {
+// Texts of the end-of-turn tokens of common chat vocabularies (llama.cpp's
+// list), and of fill-in-the-middle padding / repository / file-separator
+// tokens. A token with one of these texts ends generation and is treated as a
+// control token even where the vocabulary types it otherwise, as llama.cpp
+// does: not matched in text without parse_special, rendered only on request.
+constexpr std::array<std::string_view, 33> kEndOfGenerationTexts = {
     "<|eot_id|>",
     "<|im_end|>",
     "<|end|>",
+    "<|return|>",
+    "<|call|>",
+    "<|flush|>",
+    "<|calls|>",
     "<end_of_turn>",
     "<|endoftext|>",
+    "</s>",
     "<|eom_id|>",
     "<EOT>",
     "_<EOT>",
-    "<|end_of_text|>",
-    "<|return|>",
-    "<end_of_utterance>",
-    "<｜end▁of▁sentence｜>",
     "[EOT]",
+    "[EOS]",
+    "<|end_of_text|>",
+    "<end_of_utterance>",
+    "<eos>",
+    "<turn|>",
+    "<|tool_response>",
+    "<\xEF\xBD\x9C"
+    "end\xE2\x96\x81of\xE2\x96\x81sentence\xEF\xBD\x9C>",  // DeepSeek
+    "[e~[",
+    // FIM pad, repository and file separator.
+    "<|fim_pad|>",
+    "<fim-pad>",
+    "<fim_pad>",
+    "<PAD>",
+    "[PAD]",
+    "<|fim_repo|>",
+    "<|repo_name|>",
+    "<fim-repo>",
+    "<REPO>",
+    "<reponame>",
+    "<|file_sep|>",
 };
+
+// Fill-in-the-middle prefix / suffix / middle texts: control, but generation
+// goes on after them.
+constexpr std::array<std::string_view, 24> kFimControlTexts = {
+    "<|fim_prefix|>",
+    "<fim-prefix>",
+    "<fim_prefix>",
+    "<PRE>",
+    "\xE2\x96\x81<PRE>",
+    "<|code_prefix|>",
+    "<|prefix|>",
+    "<|fim_suffix|>",
+    "<fim-suffix>",
+    "<fim_suffix>",
+    "<SUF>",
+    "\xE2\x96\x81<SUF>",
+    "<|code_suffix|>",
+    "<|suffix|>",
+    "<|fim_middle|>",
+    "<fim-middle>",
+    "<fim_middle>",
+    "<MID>",
+    "\xE2\x96\x81<MID>",
+    "<|code_middle|>",
+    "<|middle|>",
+    "<\xEF\xBD\x9C"
+    "fim\xE2\x96\x81" "begin\xEF\xBD\x9C>",  // DeepSeek
+    "<\xEF\xBD\x9C"
+    "fim\xE2\x96\x81hole\xEF\xBD\x9C>",
+    "<\xEF\xBD\x9C"
+    "fim\xE2\x96\x81" "end\xEF\xBD\x9C>",
+};
+
+// C isspace() in the "C" locale, what llama.cpp strips around special tokens.
+bool IsAsciiSpace(char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
 
 bool IsHexDigit(char c) {
   return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
@@ -59,12 +118,21 @@ Status ValidateVocab(const Vocab& vocab) {
     }
   }
   const std::pair<const char*, TokenId> specials[] = {
-      {"bos", vocab.bos}, {"eos", vocab.eos},       {"unknown", vocab.unk}, {"eot", vocab.eot},
-      {"eom", vocab.eom}, {"seperator", vocab.sep}, {"padding", vocab.pad}};
+      {"bos", vocab.bos},        {"eos", vocab.eos},         {"unknown", vocab.unk},
+      {"eot", vocab.eot},        {"eom", vocab.eom},         {"seperator", vocab.sep},
+      {"padding", vocab.pad},    {"fim_pad", vocab.fim_pad}, {"fim_rep", vocab.fim_rep},
+      {"fim_sep", vocab.fim_sep}};
   for (const auto& [name, id] : specials) {
     if (id < -1 || id >= static_cast<TokenId>(n)) {
       return OutOfRangeError("tokenizer.ggml.{}_token_id is {}, outside the {} tokens", name, id,
                              n);
+    }
+  }
+  for (const auto* list : {&vocab.rstrip_tokens, &vocab.lstrip_tokens}) {
+    for (TokenId id : *list) {
+      if (id < 0 || id >= static_cast<TokenId>(n)) {
+        return OutOfRangeError("strip token id {} is outside the {} tokens", id, n);
+      }
     }
   }
   return Status::Ok();
@@ -72,8 +140,29 @@ Status ValidateVocab(const Vocab& vocab) {
 
 BaseTokenizer::BaseTokenizer(Vocab vocab) : vocab_(std::move(vocab)) {
   const TokenId n = static_cast<TokenId>(vocab_.tokens.size());
-  token_to_id_.reserve(vocab_.tokens.size());
-  for (TokenId id = 0; id < n; ++id) token_to_id_[vocab_.tokens[id]] = id;
+  token_to_id_ = TokenIndex(vocab_.tokens);
+
+  for (TokenId id :
+       {vocab_.eos, vocab_.eot, vocab_.eom, vocab_.fim_pad, vocab_.fim_rep, vocab_.fim_sep}) {
+    if (id >= 0) eog_ids_.insert(id);
+  }
+  rstrip_.insert(vocab_.rstrip_tokens.begin(), vocab_.rstrip_tokens.end());
+  lstrip_.insert(vocab_.lstrip_tokens.begin(), vocab_.lstrip_tokens.end());
+  const auto force_control = [this](TokenId id) {
+    if (type(id) == TokenType::kControl) return;
+    if (vocab_.types.empty()) vocab_.types.assign(vocab_.tokens.size(), TokenType::kNormal);
+    vocab_.types[id] = TokenType::kControl;
+  };
+  for (std::string_view text : kEndOfGenerationTexts) {
+    const TokenId id = Find(text);
+    if (id < 0) continue;
+    eog_ids_.insert(id);
+    force_control(id);
+  }
+  for (std::string_view text : kFimControlTexts) {
+    const TokenId id = Find(text);
+    if (id >= 0) force_control(id);
+  }
 
   for (TokenId id = 0; id < n; ++id) {
     const TokenType t = type(id);
@@ -84,26 +173,13 @@ BaseTokenizer::BaseTokenizer(Vocab vocab) : vocab_(std::move(vocab)) {
   std::stable_sort(special_tokens_.begin(), special_tokens_.end(), [this](TokenId a, TokenId b) {
     return vocab_.tokens[a].size() > vocab_.tokens[b].size();
   });
-
-  for (TokenId id : {vocab_.eos, vocab_.eot, vocab_.eom}) {
-    if (id >= 0) eog_ids_.insert(id);
-  }
-  for (std::string_view text : kEndOfTurnTexts) {
-    const TokenId id = Find(text);
-    if (id < 0) continue;
-    const TokenType t = type(id);
-    if (t == TokenType::kControl || t == TokenType::kUserDefined) eog_ids_.insert(id);
-  }
 }
 
 TokenType BaseTokenizer::type(TokenId id) const {
   return vocab_.types.empty() ? TokenType::kNormal : vocab_.types[id];
 }
 
-TokenId BaseTokenizer::Find(std::string_view text) const {
-  const auto it = token_to_id_.find(text);
-  return it == token_to_id_.end() ? -1 : it->second;
-}
+TokenId BaseTokenizer::Find(std::string_view text) const { return token_to_id_.Find(text); }
 
 std::vector<BaseTokenizer::Fragment> BaseTokenizer::SplitOnSpecialTokens(std::string_view text,
                                                                          bool parse_special) const {
@@ -126,12 +202,16 @@ std::vector<BaseTokenizer::Fragment> BaseTokenizer::SplitOnSpecialTokens(std::st
         continue;
       }
       const std::string_view run = text.substr(fragment.offset, fragment.length);
+      const bool lstrip = lstrip_.count(id) != 0, rstrip = rstrip_.count(id) != 0;
       size_t start = 0;
       for (size_t hit = run.find(special); hit != std::string_view::npos;
            hit = run.find(special, start)) {
-        if (hit > start) next.push_back({-1, fragment.offset + start, hit - start});
+        size_t left_end = hit;
+        while (lstrip && left_end > start && IsAsciiSpace(run[left_end - 1])) --left_end;
+        if (left_end > start) next.push_back({-1, fragment.offset + start, left_end - start});
         next.push_back({id, fragment.offset + hit, special.size()});
         start = hit + special.size();
+        while (rstrip && start < run.size() && IsAsciiSpace(run[start])) ++start;
         changed = true;
       }
       if (start < run.size()) next.push_back({-1, fragment.offset + start, run.size() - start});

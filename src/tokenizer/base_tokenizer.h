@@ -5,13 +5,12 @@
 #pragma once
 
 #include <cstdint>
-#include <functional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
+#include "tokenizer/token_index.h"
 #include "tokenizer/tokenizer.h"
 #include "tokenizer/vocab.h"
 
@@ -21,6 +20,9 @@ class BaseTokenizer : public Tokenizer {
  public:
   // Precondition: `vocab` passed ValidateVocab().
   explicit BaseTokenizer(Vocab vocab);
+  // The token index points into vocab_: no copies.
+  BaseTokenizer(const BaseTokenizer&) = delete;
+  BaseTokenizer& operator=(const BaseTokenizer&) = delete;
 
   std::vector<TokenId> Encode(std::string_view text, bool add_special,
                               bool parse_special) const final;
@@ -47,10 +49,6 @@ class BaseTokenizer : public Tokenizer {
   TokenId Find(std::string_view text) const;
 
  private:
-  struct StringHash {
-    using is_transparent = void;
-    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-  };
   // A piece of the input: either a special token or a run of plain text.
   struct Fragment {
     TokenId token;  // -1 for text
@@ -60,10 +58,11 @@ class BaseTokenizer : public Tokenizer {
   std::vector<Fragment> SplitOnSpecialTokens(std::string_view text, bool parse_special) const;
 
   Vocab vocab_;
-  std::unordered_map<std::string, TokenId, StringHash, std::equal_to<>> token_to_id_;
+  TokenIndex token_to_id_;  // over vocab_.tokens
   // Control, user-defined and unknown tokens, longest text first.
   std::vector<TokenId> special_tokens_;
   std::unordered_set<TokenId> eog_ids_;
+  std::unordered_set<TokenId> rstrip_, lstrip_;
 };
 
 // Checks array lengths, byte-token texts and special ids; see CreateTokenizer.

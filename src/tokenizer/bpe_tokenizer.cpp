@@ -68,8 +68,9 @@ BpeTokenizer::BpeTokenizer(Vocab vocab, std::unique_ptr<RegexPreTokenizer> pre)
 
 void BpeTokenizer::EncodeText(std::string_view text, bool /*at_start*/,
                               std::vector<TokenId>* out) const {
-  // Invalid UTF-8 becomes U+FFFD first (the regexes need valid UTF-8).
-  const std::string clean = unicode::SanitizeUtf8(text);
+  // Malformed UTF-8 is repaired first: the regexes need valid UTF-8, and the
+  // repair is llama.cpp's so ids match it on such input too.
+  const std::string clean = unicode::RepairUtf8LikeLlamaCpp(text);
   for (std::string_view word : pre_->Split(clean)) EncodeWord(word, out);
 }
 
@@ -123,11 +124,10 @@ void BpeTokenizer::EncodeWord(std::string_view word, std::vector<TokenId>* out) 
   }
 
   for (int i = 0; i >= 0; i = symbols[i].next) {
-    if (symbols[i].id >= 0) {
-      out->push_back(symbols[i].id);
-    } else if (vocab().unk >= 0) {
-      out->push_back(vocab().unk);  // a byte the vocabulary has no token for
-    }
+    // A byte whose alphabet character is not in the vocabulary (SmolLM2 lacks a
+    // few control bytes) is dropped, as llama.cpp does: the alternative, the
+    // unknown id, is often <|endoftext|> in byte-level vocabularies.
+    if (symbols[i].id >= 0) out->push_back(symbols[i].id);
   }
 }
 

@@ -95,6 +95,10 @@ TEST_F(SmolLm2TokenizerTest, MetadataDrivenSpecials) {
   EXPECT_TRUE(tokenizer_->IsEndOfGeneration(HfIds({"<|im_end|>"})[0]));
   EXPECT_TRUE(tokenizer_->IsEndOfGeneration(HfIds({"<|endoftext|>"})[0]));
   EXPECT_FALSE(tokenizer_->IsEndOfGeneration(HfIds({"<|im_start|>"})[0]));
+  // "<reponame>" is a fill-in-the-middle repository marker: llama.cpp ends
+  // generation on it too. "<file_sep>" is not one of its FIM texts.
+  EXPECT_TRUE(tokenizer_->IsEndOfGeneration(HfIds({"<reponame>"})[0]));
+  EXPECT_FALSE(tokenizer_->IsEndOfGeneration(HfIds({"<file_sep>"})[0]));
   EXPECT_FALSE(tokenizer_->IsEndOfGeneration(HfIds({"Hello"})[0]));
 }
 

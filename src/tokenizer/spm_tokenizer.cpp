@@ -53,7 +53,9 @@ void SpmTokenizer::EncodeText(std::string_view text, bool at_start,
     }
   }
 
-  // Initial symbols: one per UTF-8 character (stray bytes count as one).
+  // Initial symbols: one per UTF-8 character, its length taken from the lead
+  // byte alone (as llama.cpp does, so ids match it on malformed input; a
+  // truncated sequence may then swallow the bytes after it).
   std::vector<Symbol> symbols;
   symbols.reserve(escaped.size());
   for (size_t pos = 0; pos < escaped.size();) {

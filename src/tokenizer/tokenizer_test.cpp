@@ -83,6 +83,10 @@ TEST(SpmTokenizerTest, SpacePrefixBosAndByteFallback) {
   EXPECT_EQ(tok->Encode("a\xC3\xA9", true, false),
             (Ids{f.vocab.bos, f.space_a, f.Byte(0xC3), f.Byte(0xA9)}));
   EXPECT_EQ(tok->Decode(tok->Encode("a \xC3\xA9", false, false), false), " a \xC3\xA9");
+  // As in llama.cpp, a truncated sequence takes the length its lead byte
+  // announces, here swallowing the first bytes of the U+2581 after it.
+  EXPECT_EQ(tok->Encode("\xE5 a", false, false),
+            (Ids{f.space, f.Byte(0xE5), f.Byte(0xE2), f.Byte(0x96), f.Byte(0x81), f.a}));
   f.vocab.add_space_prefix = false;
   auto no_prefix = Make(f.vocab);
   EXPECT_EQ(no_prefix->Encode("ab", false, false), (Ids{f.ab}));
@@ -103,18 +107,26 @@ TEST(SpmTokenizerTest, SpecialTokensNeedParseSpecial) {
   EXPECT_EQ(tok->TokenToPiece(f.Byte('\n'), false), "\n");
 }
 
-TEST(SpmTokenizerTest, EndOfGenerationFromMetadataAndTokenTypes) {
+TEST(SpmTokenizerTest, EndOfGenerationFromMetadataAndTokenTexts) {
   SpmFixture f;
+  const TokenId custom = Add(&f.vocab, "<|custom_stop|>", TokenType::kControl);
   auto tok = Make(f.vocab);
   EXPECT_TRUE(tok->IsEndOfGeneration(f.vocab.eos));
-  EXPECT_TRUE(tok->IsEndOfGeneration(f.im_end));  // a control token with an end-of-turn text
+  EXPECT_TRUE(tok->IsEndOfGeneration(f.im_end));  // a known end-of-turn text
+  EXPECT_FALSE(tok->IsEndOfGeneration(custom));   // control, but nothing says it ends a turn
   EXPECT_FALSE(tok->IsEndOfGeneration(f.vocab.bos));
   EXPECT_FALSE(tok->IsEndOfGeneration(f.a));
-  f.vocab.types[f.im_end] = TokenType::kNormal;  // the vocabulary does not mark it special
-  f.vocab.eot = f.ab;                            // but metadata may name any id
-  auto tok2 = Make(f.vocab);
-  EXPECT_FALSE(tok2->IsEndOfGeneration(f.im_end));
-  EXPECT_TRUE(tok2->IsEndOfGeneration(f.ab));
+  // Metadata may name any id as end of turn.
+  f.vocab.eot = custom;
+  EXPECT_TRUE(Make(f.vocab)->IsEndOfGeneration(custom));
+  // An end-of-turn text typed normal is still treated as control (llama.cpp):
+  // not matched in plain text, hidden unless special tokens are rendered.
+  f.vocab.types[f.im_end] = TokenType::kNormal;
+  auto retyped = Make(f.vocab);
+  EXPECT_TRUE(retyped->IsEndOfGeneration(f.im_end));
+  EXPECT_EQ(retyped->TokenToPiece(f.im_end, false), "");
+  const Ids plain = retyped->Encode("<|im_end|>", false, false);
+  EXPECT_EQ(std::count(plain.begin(), plain.end(), f.im_end), 0);
 }
 
 // --- Byte-level BPE ----------------------------------------------------------
@@ -168,8 +180,16 @@ TEST(BpeTokenizerTest, DecodesByteAlphabetBackToBytes) {
   for (const std::string text : {"the the\n", " \t\xC3\xA9\xF0\x9F\x98\x80 x", "a  b   c"}) {
     EXPECT_EQ(tok->Decode(tok->Encode(text, false, false), false), text);
   }
-  // Invalid UTF-8 is encoded as U+FFFD (as llama.cpp does).
+  // Malformed UTF-8 is repaired as llama.cpp does: one U+FFFD per bad byte,
+  // overlong forms decoded.
   EXPECT_EQ(tok->Decode(tok->Encode("a\xFF", false, false), false), "a\xEF\xBF\xBD");
+  EXPECT_EQ(tok->Decode(tok->Encode("\xF2\xA0"
+                                    "D",
+                                    false, false),
+                        false),
+            "\xEF\xBF\xBD\xEF\xBF\xBD"
+            "D");
+  EXPECT_EQ(tok->Decode(tok->Encode("\xC1\x81", false, false), false), "A");
 }
 
 TEST(BpeTokenizerTest, SpecialAndUserDefinedTokens) {
@@ -185,6 +205,20 @@ TEST(BpeTokenizerTest, SpecialAndUserDefinedTokens) {
   // No add_bos metadata: add_special adds nothing for this vocabulary.
   EXPECT_FALSE(tok->add_bos());
   EXPECT_EQ(tok->Encode("the", true, false), (Ids{f.the}));
+}
+
+TEST(BpeTokenizerTest, StripAttributesEatWhitespaceAroundSpecialTokens) {
+  BpeFixture f;
+  f.vocab.rstrip_tokens = {f.user};
+  auto tok = Make(f.vocab);
+  EXPECT_EQ(tok->Encode("<user> \n the", false, false), (Ids{f.user, f.the}));
+  EXPECT_EQ(tok->Encode("the <user>", false, false), (Ids{f.the, ' ', f.user}));
+  f.vocab.rstrip_tokens.clear();
+  f.vocab.lstrip_tokens = {f.user};
+  auto left = Make(f.vocab);
+  EXPECT_EQ(left->Encode("the \t<user>", false, false), (Ids{f.the, f.user}));
+  f.vocab.lstrip_tokens = {static_cast<TokenId>(f.vocab.tokens.size())};
+  EXPECT_EQ(CreateTokenizer(f.vocab).status().code(), StatusCode::kOutOfRange);
 }
 
 TEST(BpeTokenizerTest, LongestSpecialTokenWins) {

@@ -41,11 +41,8 @@ const ByteTables& GetByteTables() {
 }  // namespace
 
 size_t Utf8SequenceLength(uint8_t lead) {
-  if (lead < 0x80) return 1;
-  if ((lead & 0xE0) == 0xC0) return 2;
-  if ((lead & 0xF0) == 0xE0) return 3;
-  if ((lead & 0xF8) == 0xF0) return 4;
-  return 1;
+  static constexpr uint8_t kByHighBits[16] = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 3, 4};
+  return kByHighBits[lead >> 4];
 }
 
 bool DecodeUtf8(std::string_view text, size_t pos, uint32_t* cp, size_t* length) {
@@ -133,14 +130,55 @@ std::string SanitizeUtf8(std::string_view text) {
   return out;
 }
 
+std::string RepairUtf8LikeLlamaCpp(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  const auto byte = [&](size_t i) { return static_cast<uint8_t>(text[i]); };
+  const auto continuation = [&](size_t i) { return i < text.size() && (byte(i) & 0xC0) == 0x80; };
+  size_t pos = 0;
+  while (pos < text.size()) {
+    const uint8_t lead = byte(pos);
+    size_t n = 0;
+    uint32_t cp = 0;
+    if (lead < 0x80) {
+      n = 1;
+      cp = lead;
+    } else if ((lead & 0xE0) == 0xC0) {
+      n = 2;
+      cp = lead & 0x1F;
+    } else if ((lead & 0xF0) == 0xE0) {
+      n = 3;
+      cp = lead & 0x0F;
+    } else if ((lead & 0xF8) == 0xF0) {
+      n = 4;
+      cp = lead & 0x07;
+    }
+    bool shaped = n > 0;
+    for (size_t i = 1; shaped && i < n; ++i) {
+      shaped = continuation(pos + i);
+      if (shaped) cp = (cp << 6) | (byte(pos + i) & 0x3F);
+    }
+    if (!shaped) {
+      AppendUtf8(kReplacementChar, &out);  // llama.cpp: skip one byte, emit U+FFFD
+      pos += 1;
+      continue;
+    }
+    const bool encodable = cp <= 0x10FFFF && !(cp >= 0xD800 && cp <= 0xDFFF);
+    AppendUtf8(encodable ? cp : kReplacementChar, &out);
+    pos += n;
+  }
+  return out;
+}
+
 size_t IncompleteUtf8Tail(std::string_view text) {
   // Look back at most 3 bytes for a lead byte whose sequence runs past the end.
   const size_t n = text.size();
   for (size_t back = 1; back <= 3 && back <= n; ++back) {
     const uint8_t b = static_cast<uint8_t>(text[n - back]);
-    if ((b & 0xC0) == 0x80) continue;  // continuation byte: keep looking
+    if ((b & 0xC0) == 0x80) continue;    // continuation byte: keep looking
+    if (b < 0xC2 || b > 0xF4) return 0;  // not a lead byte of any valid sequence
     const size_t need = Utf8SequenceLength(b);
-    if (need <= back || need == 1) return 0;
+    if (need <= back) return 0;
     // The bytes present must be a valid prefix (e.g. not E0 80).
     uint32_t cp;
     size_t length;

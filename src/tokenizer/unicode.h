@@ -11,8 +11,9 @@ namespace hearth::unicode {
 
 inline constexpr uint32_t kReplacementChar = 0xFFFD;
 
-// Length of the UTF-8 sequence a lead byte announces (1 for stray continuation
-// bytes and invalid lead bytes, so callers always make progress).
+// Length of the UTF-8 sequence a lead byte announces, from its high four bits
+// alone (llama.cpp's table): 1 for ASCII and stray continuation bytes, 2 for
+// C0..DF, 3 for E0..EF, 4 for F0..FF.
 size_t Utf8SequenceLength(uint8_t lead);
 
 // Decodes one code point at text[pos]. On an invalid or truncated sequence
@@ -22,8 +23,18 @@ bool DecodeUtf8(std::string_view text, size_t pos, uint32_t* cp, size_t* length)
 void AppendUtf8(uint32_t cp, std::string* out);
 std::string CodepointToUtf8(uint32_t cp);
 
-// Replaces every invalid or truncated UTF-8 sequence by U+FFFD.
+// Replaces every invalid or truncated UTF-8 sequence by one U+FFFD (Unicode's
+// "maximal subpart" practice). For display: streaming decode.
 std::string SanitizeUtf8(std::string_view text);
+
+// The repair llama.cpp applies before pre-tokenizing, so token ids match it on
+// malformed input too: a sequence whose lead and continuation bytes have the
+// right shape is decoded as is (overlong forms thus become the shorter,
+// canonical encoding); every byte that starts no such sequence becomes one
+// U+FFFD. Shapes that decode to a surrogate or past U+10FFFF (which llama.cpp
+// passes on, but which are not UTF-8) also become U+FFFD, one per sequence.
+// The result is always valid UTF-8.
+std::string RepairUtf8LikeLlamaCpp(std::string_view text);
 
 // Number of bytes at the end of `text` that form an incomplete (but so far
 // valid) UTF-8 sequence: 0..3.

@@ -33,7 +33,28 @@ TEST(UnicodeTest, SanitizeAndIncompleteTail) {
   EXPECT_EQ(IncompleteUtf8Tail("a\xE2\x82\xAC"), 0u);
   EXPECT_EQ(IncompleteUtf8Tail("a\xF0"), 1u);
   EXPECT_EQ(IncompleteUtf8Tail("a\x80"), 0u);
+  EXPECT_EQ(IncompleteUtf8Tail("a\xF8"), 0u);     // never a valid lead byte
+  EXPECT_EQ(IncompleteUtf8Tail("a\xC1"), 0u);     // only overlong forms start with C1
   EXPECT_EQ(IncompleteUtf8Tail("\xE0\x80"), 0u);  // can never complete (overlong)
+}
+
+TEST(UnicodeTest, RepairLikeLlamaCpp) {
+  EXPECT_EQ(RepairUtf8LikeLlamaCpp("ok \xC3\xA9"), "ok \xC3\xA9");
+  // One U+FFFD per byte that starts no well-shaped sequence.
+  EXPECT_EQ(RepairUtf8LikeLlamaCpp("\xF2\xA0"
+                                   "D"),
+            "\xEF\xBF\xBD\xEF\xBF\xBD"
+            "D");
+  EXPECT_EQ(RepairUtf8LikeLlamaCpp("\xFF"), "\xEF\xBF\xBD");
+  // Overlong forms are decoded and re-encoded canonically.
+  EXPECT_EQ(RepairUtf8LikeLlamaCpp("\xC1\x81"), "A");
+  // Surrogates cannot be encoded: one U+FFFD for the sequence.
+  EXPECT_EQ(RepairUtf8LikeLlamaCpp("\xED\xA0\x80x"), "\xEF\xBF\xBDx");
+  EXPECT_EQ(Utf8SequenceLength(0x41), 1u);
+  EXPECT_EQ(Utf8SequenceLength(0x80), 1u);
+  EXPECT_EQ(Utf8SequenceLength(0xC3), 2u);
+  EXPECT_EQ(Utf8SequenceLength(0xE2), 3u);
+  EXPECT_EQ(Utf8SequenceLength(0xFE), 4u);
 }
 
 TEST(UnicodeTest, BertCharacterData) {

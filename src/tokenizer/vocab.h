@@ -41,12 +41,21 @@ struct Vocab {
   std::vector<std::string> merges;  // "left right", best first (byte-level BPE)
 
   TokenId bos = -1, eos = -1, unk = -1, eot = -1, eom = -1, sep = -1, pad = -1;
+  // Fill-in-the-middle padding / repository / file separator tokens: they end
+  // generation too (as in llama.cpp).
+  TokenId fim_pad = -1, fim_rep = -1, fim_sep = -1;
   bool add_bos = false;
   bool add_eos = false;
   bool add_space_prefix = false;  // SentencePiece: put a space before the text
   // WordPiece normalizer (tokenizer.ggml.normalizer.*).
   bool lowercase = true;
   bool strip_accents = true;
+  // Special tokens that swallow the whitespace after (rstrip) or before
+  // (lstrip) them when split out of the text, like HF added tokens with
+  // rstrip/lstrip. GGUF does not record these; LoadVocab sets them where
+  // llama.cpp does (Phi-3).
+  std::vector<TokenId> rstrip_tokens;
+  std::vector<TokenId> lstrip_tokens;
 };
 
 // Reads tokenizer.ggml.* from `file`. Errors name the key that is missing,

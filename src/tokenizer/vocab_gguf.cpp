@@ -1,4 +1,5 @@
 // LoadVocab and Tokenizer::FromGguf: the GGUF side of the tokenizer.
+#include <cctype>
 #include <string>
 
 #include "tokenizer/tokenizer.h"
@@ -103,6 +104,35 @@ Status ReadTokens(const GgufFile& file, Vocab* vocab) {
   return Status::Ok();
 }
 
+bool ContainsLowercase(std::string_view haystack, std::string_view needle) {
+  std::string lower(haystack);
+  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return lower.find(needle) != std::string::npos;
+}
+
+// HF's Phi-3 tokenizer strips the whitespace after its added tokens (rstrip),
+// which GGUF does not record; llama.cpp restores it by model name, and so do
+// we, or chat prompts would tokenize differently. This is the one place a
+// model name decides tokenizer behaviour.
+Status ApplyNamedTokenAttributes(const GgufFile& file, Vocab* vocab) {
+  HEARTH_ASSIGN_OR_RETURN(const std::string_view name, file.GetStringOr("general.name", ""));
+  if (!ContainsLowercase(name, "phi-3") && !ContainsLowercase(name, "phi3")) return Status::Ok();
+  const auto type = [&](size_t id) {
+    return vocab->types.empty() ? TokenType::kNormal : vocab->types[id];
+  };
+  for (size_t id = 0; id < vocab->tokens.size(); ++id) {
+    const std::string& text = vocab->tokens[id];
+    const TokenType t = type(id);
+    const bool special =
+        t == TokenType::kControl || t == TokenType::kUserDefined || t == TokenType::kUnknown;
+    const bool exempt = text == "<unk>" || text == "<s>" || text == "<|endoftext|>";
+    if ((special || text == "</s>") && !exempt) {
+      vocab->rstrip_tokens.push_back(static_cast<TokenId>(id));
+    }
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 Result<Vocab> LoadVocab(const GgufFile& file) {
@@ -125,10 +155,11 @@ Result<Vocab> LoadVocab(const GgufFile& file) {
 
   const size_t n = vocab.tokens.size();
   const std::pair<std::string_view, TokenId*> ids[] = {
-      {"bos_token_id", &vocab.bos},     {"eos_token_id", &vocab.eos},
-      {"unknown_token_id", &vocab.unk}, {"eot_token_id", &vocab.eot},
-      {"eom_token_id", &vocab.eom},     {"seperator_token_id", &vocab.sep},
-      {"padding_token_id", &vocab.pad},
+      {"bos_token_id", &vocab.bos},         {"eos_token_id", &vocab.eos},
+      {"unknown_token_id", &vocab.unk},     {"eot_token_id", &vocab.eot},
+      {"eom_token_id", &vocab.eom},         {"seperator_token_id", &vocab.sep},
+      {"padding_token_id", &vocab.pad},     {"fim_pad_token_id", &vocab.fim_pad},
+      {"fim_rep_token_id", &vocab.fim_rep}, {"fim_sep_token_id", &vocab.fim_sep},
   };
   for (const auto& [name, id] : ids) HEARTH_RETURN_IF_ERROR(ReadTokenId(file, name, n, id));
   if (vocab.model == VocabModel::kWordPiece) {
@@ -142,6 +173,7 @@ Result<Vocab> LoadVocab(const GgufFile& file) {
   HEARTH_RETURN_IF_ERROR(ReadBool(file, "normalizer.lowercase", &vocab.lowercase));
   vocab.strip_accents = vocab.lowercase;
   HEARTH_RETURN_IF_ERROR(ReadBool(file, "normalizer.strip_accents", &vocab.strip_accents));
+  HEARTH_RETURN_IF_ERROR(ApplyNamedTokenAttributes(file, &vocab));
   return vocab;
 }
 

@@ -18,12 +18,12 @@ WpmTokenizer::WpmTokenizer(Vocab vocab) : BaseTokenizer(std::move(vocab)) {
 }
 
 std::vector<std::string> WpmTokenizer::SplitWords(std::string_view text) const {
-  const std::string clean = unicode::SanitizeUtf8(text);
+  const std::string clean = unicode::RepairUtf8LikeLlamaCpp(text);
   std::vector<uint32_t> cps;
   for (size_t pos = 0; pos < clean.size();) {
     uint32_t cp;
     size_t length;
-    unicode::DecodeUtf8(clean, pos, &cp, &length);  // valid after SanitizeUtf8
+    unicode::DecodeUtf8(clean, pos, &cp, &length);  // valid after the repair
     if (vocab().strip_accents) {
       unicode::AppendDecomposition(cp, &cps);
     } else {

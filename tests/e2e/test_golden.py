@@ -1,0 +1,134 @@
+"""Hearth against llama.cpp's recorded outputs (tests/golden/<model>/manifest.json).
+
+These use the CLI as the README documents it:
+  hearth tokenize MODEL TEXT                   token ids, no BOS (--add-special adds it)
+  hearth run MODEL -p PROMPT -n N --temp 0     greedy continuation on stdout
+  hearth perplexity MODEL FILE -c N_CTX        ends with the final perplexity estimate
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from conftest import GOLDEN, golden_model_ids, load_manifest, model_path
+
+# Models each check runs on (tokenize is cheap: every golden model).
+RUN_MODELS = ["stories260K", "SmolLM2-135M-Instruct-Q4_1"]
+PERPLEXITY_MODELS = ["stories260K", "SmolLM2-135M-Instruct-Q4_1"]
+N_RUN = 16
+PPL_TOLERANCE = 0.005  # relative
+
+
+def parse_ids(output: str) -> list[int]:
+    """Token ids from `hearth tokenize` output: a JSON-like list, whitespace- or comma-separated
+    ids, or one token per line starting with its id (e.g. `15339 -> 'Hello'`)."""
+    lines = [line.strip() for line in output.strip().splitlines() if line.strip()]
+    fields = [re.split(r"[\s,\[\]]+", line.strip("[] ")) for line in lines]
+    if all(all(re.fullmatch(r"-?\d+", f) for f in row if f) for row in fields):
+        return [int(f) for row in fields for f in row if f]
+    ids = []
+    for line in lines:
+        match = re.match(r"\s*(\d+)\b", line)
+        assert match, f"cannot read a token id from line {line!r}"
+        ids.append(int(match.group(1)))
+    return ids
+
+
+def prompt_cases(model_ids):
+    cases = []
+    for model_id in model_ids:
+        if not (GOLDEN / model_id / "manifest.json").is_file():
+            continue
+        for index, prompt in enumerate(load_manifest(model_id)["prompts"]):
+            cases.append(pytest.param(model_id, index, id=f"{model_id}-{prompt['name']}"))
+    return cases
+
+
+def test_goldens_exist():
+    """The checks below are parametrized over the manifests: an empty set would test nothing."""
+    ids = golden_model_ids()
+    for needed in set(RUN_MODELS + PERPLEXITY_MODELS):
+        assert needed in ids, f"tests/golden/{needed}/manifest.json missing"
+
+
+@pytest.mark.parametrize("model_id,index", prompt_cases(golden_model_ids()))
+def test_tokenize_matches_llama_cpp(hearth, model_id, index):
+    manifest = load_manifest(model_id)
+    prompt = manifest["prompts"][index]
+    expected = prompt["prompt_ids"]
+    if manifest["vocab"]["add_bos"]:
+        assert expected[0] == manifest["vocab"]["bos_id"]
+        expected = expected[1:]
+    result = hearth("tokenize", model_path(manifest), prompt["text"])
+    assert result.returncode == 0, result.stderr
+    assert parse_ids(result.stdout) == expected
+
+
+@pytest.mark.parametrize("model_id", ["stories260K", "SmolLM2-135M-Instruct-Q4_1"])
+def test_tokenize_add_special_matches_llama_cpp(hearth, model_id):
+    manifest = load_manifest(model_id)
+    prompt = manifest["prompts"][0]
+    result = hearth("tokenize", model_path(manifest), prompt["text"], "--add-special")
+    assert result.returncode == 0, result.stderr
+    assert parse_ids(result.stdout) == prompt["prompt_ids"]
+
+
+def expected_continuation(prompt: dict, n: int) -> str:
+    """llama.cpp's greedy text for the first n tokens, stopping before an end-of-generation."""
+    eog = prompt["greedy_first_eog"]
+    count = n if eog is None else min(n, eog)
+    data = b"".join(bytes.fromhex(p) for p in prompt["greedy_pieces_hex"][:count])
+    return data.decode("utf-8", errors="replace")
+
+
+@pytest.mark.parametrize("model_id,index", prompt_cases(RUN_MODELS))
+def test_greedy_run_matches_llama_cpp(hearth, model_id, index):
+    manifest = load_manifest(model_id)
+    prompt = manifest["prompts"][index]
+    result = hearth("run", model_path(manifest), "-p", prompt["text"], "-n", N_RUN,
+                    "--temp", "0")
+    assert result.returncode == 0, result.stderr
+    output = result.stdout
+    if output.startswith(prompt["text"]):  # the prompt may be echoed before the continuation
+        output = output[len(prompt["text"]):]
+    assert output.strip() == expected_continuation(prompt, N_RUN).strip()
+
+
+def test_run_without_model_uses_default_model(hearth, tmp_path):
+    """`hearth run` with no MODEL reads $XDG_DATA_HOME/hearth/models/<default model>."""
+    manifest = load_manifest("SmolLM2-135M-Instruct-Q4_1")
+    source = model_path(manifest)
+    models = tmp_path / "hearth" / "models"
+    models.mkdir(parents=True)
+    (models / source.name).symlink_to(source)
+    prompt = manifest["prompts"][0]
+    result = hearth("run", "-p", prompt["text"], "-n", 4, "--temp", "0",
+                    env={"XDG_DATA_HOME": str(tmp_path)})
+    assert result.returncode == 0, result.stderr
+    output = result.stdout
+    if output.startswith(prompt["text"]):
+        output = output[len(prompt["text"]):]
+    assert output.strip() == expected_continuation(prompt, 4).strip()
+
+
+def parse_ppl(output: str) -> float:
+    """The last number on the last line that mentions perplexity/PPL."""
+    lines = [line for line in output.splitlines() if re.search(r"(?i)ppl|perplexity", line)]
+    assert lines, f"no perplexity line in output:\n{output}"
+    numbers = re.findall(r"\d+\.\d+|\d+", lines[-1].split("+/-")[0])
+    assert numbers, f"no number in {lines[-1]!r}"
+    return float(numbers[-1])
+
+
+@pytest.mark.parametrize("model_id", PERPLEXITY_MODELS)
+def test_perplexity_matches_llama_cpp(hearth, model_id):
+    manifest = load_manifest(model_id)
+    golden = manifest["perplexity"]
+    result = hearth("perplexity", model_path(manifest), GOLDEN / golden["text_file"],
+                    "-c", golden["n_ctx"], timeout=600)
+    assert result.returncode == 0, result.stderr
+    ppl = parse_ppl(result.stdout)
+    assert abs(ppl - golden["ppl"]) <= PPL_TOLERANCE * golden["ppl"], \
+        f"hearth ppl {ppl} vs llama.cpp {golden['ppl']}"
