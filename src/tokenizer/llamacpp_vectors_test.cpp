@@ -2,7 +2,8 @@
 // made with testdata/llamacpp_reference.cc): 135 strings, random mixes of
 // words, digits, whitespace runs, scripts, emoji, special-token texts and raw
 // malformed bytes, for the 10 shared vocabularies and SmolLM2, with and
-// without parse_special. Hearth must produce the same ids.
+// without parse_special (and 20 of them with add_special, BOS/EOS included).
+// Hearth must produce the same ids.
 //
 // One known, deliberate difference: BERT with accent stripping decomposes
 // Hangul syllables into jamo (Unicode NFD, as HF tokenizers' BertNormalizer
@@ -23,6 +24,7 @@ namespace {
 
 struct Vector {
   bool parse_special;
+  bool add_special;
   std::string text;
   std::string ids;
 };
@@ -53,12 +55,13 @@ std::map<std::string, std::vector<Vector>> ReadVectors() {
   for (std::string line; std::getline(in, line);) {
     if (line.empty() || line[0] == '#') continue;
     std::istringstream fields(line);
-    std::string vocab, parse_special, hex, ids;
+    std::string vocab, parse_special, add_special, hex, ids;
     std::getline(fields, vocab, '\t');
     std::getline(fields, parse_special, '\t');
+    std::getline(fields, add_special, '\t');
     std::getline(fields, hex, '\t');
     std::getline(fields, ids);
-    by_vocab[vocab].push_back({parse_special == "1", FromHex(hex), ids});
+    by_vocab[vocab].push_back({parse_special == "1", add_special == "1", FromHex(hex), ids});
   }
   return by_vocab;
 }
@@ -90,8 +93,9 @@ TEST(LlamaCppVectorsTest, IdsEqualLlamaCpp) {
         ++skipped;
         continue;
       }
-      EXPECT_EQ(Join((*tokenizer)->Encode(v.text, false, v.parse_special)), v.ids)
-          << name << " parse_special=" << v.parse_special << " input '" << v.text << "'";
+      EXPECT_EQ(Join((*tokenizer)->Encode(v.text, v.add_special, v.parse_special)), v.ids)
+          << name << " parse_special=" << v.parse_special << " add_special=" << v.add_special
+          << " input '" << v.text << "'";
       ++checked;
     }
     EXPECT_GE(checked, 250) << name;

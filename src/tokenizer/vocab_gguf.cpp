@@ -18,6 +18,11 @@ Status ReadTokenId(const GgufFile& file, std::string_view name, size_t n_tokens,
   const std::string key = Key(name);
   if (file.Find(key) == nullptr) return Status::Ok();
   HEARTH_ASSIGN_OR_RETURN(const int64_t value, file.GetInt(key));
+  // Converters write -1 (or its uint32 form) for "this vocabulary has none".
+  if (value == -1 || value == 0xFFFFFFFFll) {
+    *id = -1;
+    return Status::Ok();
+  }
   if (value < 0 || static_cast<uint64_t>(value) >= n_tokens) {
     return OutOfRangeError("{}: {} is {}, outside the vocabulary of {} tokens", file.path(), key,
                            value, n_tokens);

@@ -57,6 +57,11 @@ TEST(VocabGgufTest, SentencePieceDefaultsAndOverrides) {
   EXPECT_TRUE((*tok)->add_bos());
   EXPECT_FALSE((*tok)->add_eos());
   EXPECT_EQ((*tok)->Encode("a", true, false), (std::vector<TokenId>{1, 259}));
+  // The tokenizer owns copies of everything: the file may go away.
+  keep.file.reset();
+  keep.bytes = std::vector<uint8_t>();
+  EXPECT_EQ((*tok)->Encode("a", true, false), (std::vector<TokenId>{1, 259}));
+  EXPECT_EQ((*tok)->TokenToPiece(259, false), " a");
 
   GgufWriter writer = SpmWriter();
   writer.AddBool("tokenizer.ggml.add_bos_token", false);

@@ -4,7 +4,7 @@
 // vendored copy):
 //   g++ -std=c++17 llamacpp_reference.cc -I$LLAMA/include -I$LLAMA/ggml/include \
 //       -L$BUILD/bin -lllama -lggml -lggml-base -Wl,-rpath,$BUILD/bin -o ref
-//   ref MODEL.gguf INPUTS.hex PARSE_SPECIAL(0|1)
+//   ref MODEL.gguf INPUTS.hex MODE      # MODE = parse_special + 2 * add_special
 //   ref MODEL.gguf --pieces 0   # every token's piece, special off/on (hex)
 //   ref MODEL.gguf --eog 0      # ids llama_vocab_is_eog accepts
 #include <cstdio>
@@ -52,13 +52,15 @@ int main(int argc, char** argv) {
     }
     return 0;
   }
-  const bool parse_special = std::atoi(argv[3]) != 0;
+  const int flags = std::atoi(argv[3]);
+  const bool parse_special = (flags & 1) != 0;
+  const bool add_special = (flags & 2) != 0;
   std::ifstream in(mode);
   for (std::string line; std::getline(in, line);) {
     const std::string text = FromHex(line);
     std::vector<llama_token> ids(text.size() * 4 + 16);
     const int n = llama_tokenize(vocab, text.data(), static_cast<int32_t>(text.size()), ids.data(),
-                                 static_cast<int32_t>(ids.size()), false, parse_special);
+                                 static_cast<int32_t>(ids.size()), add_special, parse_special);
     for (int i = 0; i < n; ++i) std::printf(i ? " %d" : "%d", ids[i]);
     std::printf("\n");
   }
