@@ -62,13 +62,11 @@ Result<Dict> DictFromArgs(CallArgs& args, std::string_view function) {
     } else if (source.is_list()) {
       for (const Value& pair : source.AsList().items) {
         if (!pair.is_list() || pair.AsList().items.size() != 2 ||
-            !pair.AsList().items[0].is_string()) {
-          return UnsupportedError(
-              "unsupported construct: {}() from a sequence that is not "
-              "(str, value) pairs",
-              function);
+            !IsHashable(pair.AsList().items[0])) {
+          return InvalidArgumentError("TypeError: {}() needs a sequence of (key, value) pairs",
+                                      function);
         }
-        dict.Set(pair.AsList().items[0].AsString(), pair.AsList().items[1]);
+        dict.Set(pair.AsList().items[0], pair.AsList().items[1]);
       }
     } else {
       return InvalidArgumentError("TypeError: '{}' object is not iterable", source.TypeName());

@@ -429,12 +429,11 @@ Result<Value> Evaluator::Eval(const Expr& expr, const ScopePtr& scope) {
       Dict dict;
       for (size_t i = 0; i < expr.items.size(); ++i) {
         HEARTH_ASSIGN_OR_RETURN(Value key, Eval(*expr.keys[i], scope));
-        if (!key.is_string()) {
-          return UnsupportedError("template line {}: unsupported construct: dict key of type {}",
-                                  expr.line, key.TypeName());
+        if (!IsHashable(key)) {
+          return InvalidArgumentError("TypeError: unhashable type: '{}'", key.TypeName());
         }
         HEARTH_ASSIGN_OR_RETURN(Value v, Eval(*expr.items[i], scope));
-        dict.Set(key.AsString(), std::move(v));
+        dict.Set(std::move(key), std::move(v));
       }
       return Value::MakeDict(std::move(dict));
     }
@@ -600,8 +599,8 @@ std::optional<size_t> NormalizeIndex(int64_t index, size_t size) {
 
 Result<Value> Evaluator::GetItem(const Value& object, const Value& key) {
   if (object.is_undefined()) return UndefinedError(object);
-  if (object.is_dict() && key.is_string()) {
-    if (const Value* v = object.AsDict().Find(key.AsString())) return *v;
+  if (object.is_dict() && !object.is_namespace()) {
+    if (const Value* v = object.AsDict().FindKey(key)) return *v;
   }
   if (((object.is_list() && !object.is_generator()) || object.is_string()) &&
       (key.is_int() || key.is_bool())) {

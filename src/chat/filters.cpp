@@ -215,7 +215,7 @@ Result<Value> DictItems(Evaluator&, const Value& v, CallArgs&) {
   }
   std::vector<Value> items;
   for (const auto& [key, value] : v.AsDict().entries) {
-    items.push_back(Value::MakeList({Value::String(key), value}, true));
+    items.push_back(Value::MakeList({key, value}, true));
   }
   return Value::MakeGenerator(std::move(items));
 }
@@ -248,8 +248,8 @@ Result<Value> DictSort(Evaluator&, const Value& v, CallArgs& args) {
   const bool by_value = a[1] && ToPyStr(*a[1]) == "value";
   std::vector<std::pair<Value, Value>> keyed;
   for (const auto& [key, value] : v.AsDict().entries) {
-    keyed.emplace_back(SortKey(by_value ? value : Value::String(key), ArgTrue(a[0])),
-                       Value::MakeList({Value::String(key), value}, true));
+    keyed.emplace_back(SortKey(by_value ? value : key, ArgTrue(a[0])),
+                       Value::MakeList({key, value}, true));
   }
   HEARTH_RETURN_IF_ERROR(SortValues(keyed, ArgTrue(a[2])));
   std::vector<Value> out;
@@ -395,30 +395,11 @@ Result<Value> WordCount(Evaluator&, const Value& v, CallArgs&) {
   return Value::Int(words);
 }
 
+Result<Value> Safe(Evaluator&, const Value& v, CallArgs&) { return Value::Markup(ToPyStr(v)); }
+
 Result<Value> Escape(Evaluator&, const Value& v, CallArgs&) {
-  std::string out;
-  for (char c : ToPyStr(v)) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&#34;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out.push_back(c);
-    }
-  }
-  return Value::String(std::move(out));
+  if (v.is_markup()) return v;
+  return Value::Markup(HtmlEscape(ToPyStr(v)));
 }
 
 Result<Value> Attr(Evaluator& ev, const Value& v, CallArgs& args) {
@@ -468,6 +449,7 @@ Result<Value> ToJson(Evaluator& ev, const Value& v, CallArgs& args) {
 
 // map(filter_name, *args) or map(attribute=name, default=value).
 Result<Value> Map(Evaluator& ev, const Value& v, CallArgs& args) {
+  if (!v.Truthy()) return Value::MakeGenerator({});  // jinja2: `if value:` guards the loop
   HEARTH_ASSIGN_OR_RETURN(auto items, Items(v));
   std::optional<Value> attribute;
   std::optional<Value> fallback;
@@ -504,6 +486,7 @@ Result<Value> Map(Evaluator& ev, const Value& v, CallArgs& args) {
 // select / reject / selectattr / rejectattr.
 template <bool kAttr, bool kSelect>
 Result<Value> SelectFilter(Evaluator& ev, const Value& v, CallArgs& args) {
+  if (!v.Truthy()) return Value::MakeGenerator({});  // jinja2: `if seq:` guards the loop
   HEARTH_ASSIGN_OR_RETURN(auto items, Items(v));
   size_t next = 0;
   std::optional<Value> attribute;
@@ -582,7 +565,7 @@ const std::unordered_map<std::string, FilterFn>& Filters() {
       {"replace", Replace},
       {"reverse", Reverse},
       {"round", Round},
-      {"safe", ToString},
+      {"safe", Safe},
       {"select", SelectFilter<false, true>},
       {"selectattr", SelectFilter<true, true>},
       {"sort", Sort},

@@ -202,7 +202,7 @@ Result<Value> RemoveAffixMethod(Evaluator&, const Value& self, CallArgs& args) {
 Result<Value> DictItems(Evaluator& ev, const Value& self, CallArgs&) {
   std::vector<Value> items;
   for (const auto& [key, value] : self.AsDict().entries) {
-    items.push_back(Value::MakeList({Value::String(key), value}, true));
+    items.push_back(Value::MakeList({key, value}, true));
   }
   HEARTH_RETURN_IF_ERROR(ev.CountIterations(items.size()));
   return Value::MakeList(std::move(items));
@@ -222,9 +222,7 @@ Result<Value> DictValues(Evaluator&, const Value& self, CallArgs&) {
 Result<Value> DictGet(Evaluator&, const Value& self, CallArgs& args) {
   HEARTH_ASSIGN_OR_RETURN(auto bound, BindArgs("get", args, {"key", "default"}));
   if (!bound[0]) return InvalidArgumentError("TypeError: get expected at least 1 argument");
-  if (bound[0]->is_string()) {
-    if (const Value* v = self.AsDict().Find(bound[0]->AsString())) return *v;
-  }
+  if (const Value* v = self.AsDict().FindKey(*bound[0])) return *v;
   return bound[1] ? *bound[1] : Value::None();
 }
 

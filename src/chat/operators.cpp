@@ -145,6 +145,13 @@ Result<Value> BinaryOp(Evaluator& ev, std::string_view op, const Value& a, const
   if (b.is_undefined()) return UndefinedError(b);
   if (a.is_number() && b.is_number()) return Arithmetic(op, a, b);
   if (op == "+") {
+    if (a.is_string() && b.is_string() && (a.is_markup() || b.is_markup())) {
+      // Markup.__add__ / __radd__ escape the plain operand.
+      std::string out = (a.is_markup() ? a.AsString() : HtmlEscape(a.AsString())) +
+                        (b.is_markup() ? b.AsString() : HtmlEscape(b.AsString()));
+      HEARTH_RETURN_IF_ERROR(ev.CheckStringSize(out.size()));
+      return Value::Markup(std::move(out));
+    }
     if (a.is_string() && b.is_string()) {
       HEARTH_RETURN_IF_ERROR(ev.CheckStringSize(a.AsString().size() + b.AsString().size()));
       return Value::String(a.AsString() + b.AsString());
@@ -192,7 +199,7 @@ Result<bool> Contains(const Value& container, const Value& item) {
       return false;
     case Value::Type::kDict:
       if (container.is_namespace()) break;
-      return item.is_string() && container.AsDict().Find(item.AsString()) != nullptr;
+      return container.AsDict().FindKey(item) != nullptr;
     default:
       break;
   }
@@ -210,7 +217,7 @@ Result<std::vector<Value>> Iterate(const Value& value) {
     case Value::Type::kDict:
       if (value.is_namespace()) break;
       items.reserve(value.AsDict().entries.size());
-      for (const auto& [key, v] : value.AsDict().entries) items.push_back(Value::String(key));
+      for (const auto& [key, v] : value.AsDict().entries) items.push_back(key);
       return items;
     case Value::Type::kString:
       for (std::string& c : Utf8Chars(value.AsString()))

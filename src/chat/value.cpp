@@ -9,19 +9,42 @@ namespace hearth::chat {
 
 const Value* Dict::Find(std::string_view key) const {
   for (const auto& [k, v] : entries) {
-    if (k == key) return &v;
+    if (k.is_string() && k.AsString() == key) return &v;
+  }
+  return nullptr;
+}
+
+const Value* Dict::FindKey(const Value& key) const {
+  if (key.is_string()) return Find(key.AsString());
+  for (const auto& [k, v] : entries) {
+    if (PyEquals(k, key)) return &v;
   }
   return nullptr;
 }
 
 void Dict::Set(std::string key, Value value) {
+  Set(Value::String(std::move(key)), std::move(value));
+}
+
+void Dict::Set(Value key, Value value) {
   for (auto& [k, v] : entries) {
-    if (k == key) {
+    if (PyEquals(k, key)) {
       v = std::move(value);
       return;
     }
   }
   entries.emplace_back(std::move(key), std::move(value));
+}
+
+bool IsHashable(const Value& key) {
+  if (key.is_list()) {
+    if (!key.is_tuple()) return false;
+    for (const Value& item : key.AsList().items) {
+      if (!IsHashable(item)) return false;
+    }
+    return true;
+  }
+  return key.is_string() || key.is_number() || key.is_none();
 }
 
 Value Value::Undefined(std::string hint, bool unsafe) {
@@ -63,6 +86,12 @@ Value Value::String(std::string s) {
   Value v;
   v.type_ = Type::kString;
   v.str_ = std::make_shared<const std::string>(std::move(s));
+  return v;
+}
+
+Value Value::Markup(std::string s) {
+  Value v = String(std::move(s));
+  v.scalar_.b = true;
   return v;
 }
 
@@ -122,7 +151,7 @@ Value Value::FromJson(const nlohmann::ordered_json& json) {
       Dict dict;
       dict.entries.reserve(json.size());
       for (auto it = json.begin(); it != json.end(); ++it) {
-        dict.entries.emplace_back(it.key(), FromJson(it.value()));
+        dict.entries.emplace_back(String(it.key()), FromJson(it.value()));
       }
       return MakeDict(std::move(dict));
     }
@@ -182,6 +211,32 @@ std::string Value::TypeName() const {
       return "function";
   }
   return "object";
+}
+
+std::string HtmlEscape(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    switch (c) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&#34;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out.push_back(c);
+    }
+  }
+  return out;
 }
 
 std::string FormatPyFloat(double value) {
@@ -289,7 +344,7 @@ std::string ToPyRepr(const Value& value) {
       std::string out = dict.is_namespace ? "<Namespace {" : "{";
       for (size_t i = 0; i < dict.entries.size(); ++i) {
         if (i > 0) out += ", ";
-        out += ReprString(dict.entries[i].first) + ": " + ToPyRepr(dict.entries[i].second);
+        out += ToPyRepr(dict.entries[i].first) + ": " + ToPyRepr(dict.entries[i].second);
       }
       out += dict.is_namespace ? "}>" : "}";
       return out;
@@ -428,11 +483,25 @@ Status DumpJson(const Value& value, const JsonDumpOptions& options, int level, s
     }
     case Value::Type::kDict: {
       if (value.is_namespace()) break;
-      std::vector<const std::pair<std::string, Value>*> entries;
-      for (const auto& entry : value.AsDict().entries) entries.push_back(&entry);
+      // json.dumps turns int/float/bool/None keys into strings.
+      std::vector<std::pair<std::string, const Value*>> entries;
+      for (const auto& [key, item] : value.AsDict().entries) {
+        if (key.is_string()) {
+          entries.emplace_back(key.AsString(), &item);
+        } else if (key.is_bool()) {
+          entries.emplace_back(key.AsBool() ? "true" : "false", &item);
+        } else if (key.is_none()) {
+          entries.emplace_back("null", &item);
+        } else if (key.is_number()) {
+          entries.emplace_back(ToPyStr(key), &item);
+        } else {
+          return InvalidArgumentError(
+              "TypeError: keys must be str, int, float, bool or None, not {}", key.TypeName());
+        }
+      }
       if (options.sort_keys) {
         std::stable_sort(entries.begin(), entries.end(),
-                         [](const auto* a, const auto* b) { return a->first < b->first; });
+                         [](const auto& a, const auto& b) { return a.first < b.first; });
       }
       if (entries.empty()) {
         out += "{}";
@@ -442,9 +511,9 @@ Status DumpJson(const Value& value, const JsonDumpOptions& options, int level, s
       for (size_t i = 0; i < entries.size(); ++i) {
         if (i > 0) out += options.item_separator;
         if (options.has_indent) newline(level + 1);
-        AppendJsonString(out, entries[i]->first, options.ensure_ascii);
+        AppendJsonString(out, entries[i].first, options.ensure_ascii);
         out += options.key_separator;
-        HEARTH_RETURN_IF_ERROR(DumpJson(entries[i]->second, options, level + 1, out));
+        HEARTH_RETURN_IF_ERROR(DumpJson(*entries[i].second, options, level + 1, out));
       }
       if (options.has_indent) newline(level);
       out.push_back('}');
@@ -493,7 +562,7 @@ bool PyEquals(const Value& a, const Value& b) {
       if (da.is_namespace || db.is_namespace) return &da == &db;
       if (da.entries.size() != db.entries.size()) return false;
       for (const auto& [key, val] : da.entries) {
-        const Value* other = db.Find(key);
+        const Value* other = db.FindKey(key);
         if (other == nullptr || !PyEquals(val, *other)) return false;
       }
       return true;

@@ -31,11 +31,15 @@ struct List {
 };
 
 struct Dict {
-  std::vector<std::pair<std::string, Value>> entries;  // insertion order, like Python 3.7+
+  // Insertion order, like Python 3.7+. Keys are hashable values: str (JSON
+  // objects, attributes), int, float, bool, None or tuples of those.
+  std::vector<std::pair<Value, Value>> entries;
   bool is_namespace = false;  // jinja2 namespace(): attributes assignable by {% set %}
 
-  const Value* Find(std::string_view key) const;
+  const Value* Find(std::string_view key) const;  // string keys only
+  const Value* FindKey(const Value& key) const;   // Python dict lookup (1 == 1.0 == True)
   void Set(std::string key, Value value);
+  void Set(Value key, Value value);
 };
 
 // Arguments of one call: f(a, b, key=c).
@@ -72,6 +76,8 @@ class Value {
   static Value Int(int64_t i);
   static Value Float(double f);
   static Value String(std::string s);
+  // markupsafe.Markup (from |safe or |escape): `Markup + str` HTML-escapes the str.
+  static Value Markup(std::string s);
   static Value MakeList(std::vector<Value> items, bool is_tuple = false);
   static Value MakeGenerator(std::vector<Value> items);
   static Value MakeDict(Dict dict);
@@ -87,6 +93,7 @@ class Value {
   bool is_float() const { return type_ == Type::kFloat; }
   bool is_number() const { return is_int() || is_float() || is_bool(); }
   bool is_string() const { return type_ == Type::kString; }
+  bool is_markup() const { return is_string() && scalar_.b; }
   bool is_list() const { return type_ == Type::kList; }
   bool is_dict() const { return type_ == Type::kDict; }
   bool is_callable() const { return type_ == Type::kCallable; }
@@ -130,6 +137,8 @@ std::string ToPyStr(const Value& value);
 std::string ToPyRepr(const Value& value);
 // repr(float): shortest round-trip digits, Python's fixed/exponent switch.
 std::string FormatPyFloat(double value);
+// markupsafe.escape: & < > " ' as HTML entities.
+std::string HtmlEscape(std::string_view text);
 
 // json.dumps(value, ensure_ascii=False, indent=indent, separators=..., sort_keys=...).
 struct JsonDumpOptions {
@@ -141,6 +150,9 @@ struct JsonDumpOptions {
   bool ensure_ascii = false;
 };
 Result<std::string> PyJsonDumps(const Value& value, const JsonDumpOptions& options);
+
+// Whether `key` may be a dict key (Python hashable): str, numbers, None, tuples of those.
+bool IsHashable(const Value& key);
 
 // Python ==, and < for sorting / comparisons (error when the types don't order).
 bool PyEquals(const Value& a, const Value& b);
