@@ -93,7 +93,8 @@ Result<bool> SameAs(Evaluator&, const Value& v, const std::vector<Value>& args) 
   HEARTH_ASSIGN_OR_RETURN(const Value* other, OneArg("sameas", args));
   // Python identity: singletons and small ints compare by value here.
   if (v.type() != other->type()) return false;
-  if (v.is_none() || v.is_bool() || v.is_int()) return PyEquals(v, *other);
+  // Equal short strings are one interned object in CPython too.
+  if (v.is_none() || v.is_bool() || v.is_int() || v.is_string()) return PyEquals(v, *other);
   return false;
 }
 

@@ -4,10 +4,9 @@
 // whose tokenizer.chat_template and BOS/EOS token text are used.
 #include <cstdio>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
-
-#include <nlohmann/json.hpp>
 
 #include "chat/template.h"
 #include "cli/commands.h"
@@ -125,7 +124,8 @@ void RegisterTemplateCommand(CLI::App& app, ExitCode& exit_code) {
   auto* cmd = app.add_subcommand("template", "Work with chat templates");
   cmd->require_subcommand(1);
   auto* render = cmd->add_subcommand(
-      "render", "Print what a chat template renders for a conversation (exactly, no newline added)");
+      "render",
+      "Print what a chat template renders for a conversation (exactly, no newline added)");
   auto* path = render->add_option("template", options->template_path,
                                   "Jinja template file, or a GGUF model (uses its chat template)");
   render->add_option("--messages", options->messages_path,

@@ -104,6 +104,24 @@ def main():
             f.write("\n")
     print(f"{len(names)} templates x {len(settings['conversations'])} conversations; "
           f"{errors} renders raised", file=sys.stderr)
+    write_snippet_goldens(env)
+
+
+def write_snippet_goldens(env):
+    """snippets.json: small templates that pin down one engine behaviour each."""
+    with open(os.path.join(HERE, "snippets.json"), encoding="utf-8") as f:
+        snippets = json.load(f)
+    results = {}
+    for snippet in snippets:
+        try:
+            out = env.from_string(snippet["template"]).render(**snippet["context"])
+            results[snippet["name"]] = {"output": out}
+        except Exception as e:  # noqa: BLE001
+            results[snippet["name"]] = {"error": f"{type(e).__name__}: {e}"}
+    with open(os.path.join(HERE, "snippet_goldens.json"), "w", encoding="utf-8") as f:
+        json.dump({"jinja2": jinja2.__version__, "results": results}, f, ensure_ascii=False, indent=1)
+        f.write("\n")
+    print(f"{len(snippets)} snippets", file=sys.stderr)
 
 
 if __name__ == "__main__":
