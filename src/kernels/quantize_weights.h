@@ -3,7 +3,7 @@
 //
 // For F32/F16/BF16, Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q4_K, Q5_K and Q6_K the
 // output bytes equal ggml's reference quantizers' (checked against
-// llama-quantize goldens in quantize_weights_test.cpp). Q2_K and Q3_K are
+// llama-quantize goldens in engine/quantize_golden_test.cpp). Q2_K and Q3_K are
 // accepted but use a simpler choice of scales.
 #pragma once
 
