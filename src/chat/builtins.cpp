@@ -76,10 +76,12 @@ Result<Dict> DictFromArgs(CallArgs& args, std::string_view function) {
   return dict;
 }
 
-Result<Value> MakeNamespace(Evaluator&, CallArgs& args) {
+Result<Value> MakeNamespace(Evaluator& ev, CallArgs& args) {
   HEARTH_ASSIGN_OR_RETURN(Dict dict, DictFromArgs(args, "namespace"));
   dict.is_namespace = true;
-  return Value::MakeDict(std::move(dict));
+  Value ns = Value::MakeDict(std::move(dict));
+  ev.RetainForCleanup(ns);
+  return ns;
 }
 
 Result<Value> MakeDict(Evaluator&, CallArgs& args) {

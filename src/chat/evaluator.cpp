@@ -153,8 +153,10 @@ class Macro : public Callable {
     for (size_t i = 0; i < args.positional.size() && i < params.size(); ++i) bound[i] = true;
     Dict extra_kwargs;
     for (auto& [key, value] : args.keyword) {
+      const std::string& name =
+          key;  // a structured binding cannot be captured before C++20 in clang
       auto it = std::find_if(params.begin(), params.end(),
-                             [&](const MacroParam& p) { return p.name == key; });
+                             [&name](const MacroParam& p) { return p.name == name; });
       if (it != params.end()) {
         scope->Set(key, value);
         bound[static_cast<size_t>(it - params.begin())] = true;
@@ -216,6 +218,15 @@ class CallerBody : public Callable {
 };
 
 }  // namespace
+
+Evaluator::~Evaluator() {
+  for (const ScopePtr& scope : closure_scopes_) scope->Clear();
+  for (const Value& ns : namespaces_) ns.MutableNamespace().entries.clear();
+}
+
+void Evaluator::RetainForCleanup(const ScopePtr& scope) {
+  if (closure_scopes_.empty() || closure_scopes_.back() != scope) closure_scopes_.push_back(scope);
+}
 
 // --- budgets ---------------------------------------------------------------------
 
@@ -311,6 +322,7 @@ Status Evaluator::ExecStmt(const Stmt& stmt, const ScopePtr& scope, Flow& flow) 
       return Assign(stmt.target, value, scope, stmt.line);
     }
     case StmtKind::kMacro:
+      RetainForCleanup(scope);
       scope->Set(stmt.text, Value::MakeCallable(std::make_shared<Macro>(&stmt, scope)));
       return Status::Ok();
     case StmtKind::kCallBlock: {
@@ -318,6 +330,7 @@ Status Evaluator::ExecStmt(const Stmt& stmt, const ScopePtr& scope, Flow& flow) 
       HEARTH_ASSIGN_OR_RETURN(Value callee, Eval(*call.items[0], scope));
       CallArgs args;
       HEARTH_RETURN_IF_ERROR(EvalArgs(call, scope, args));
+      RetainForCleanup(scope);
       args.keyword.emplace_back("caller",
                                 Value::MakeCallable(std::make_shared<CallerBody>(&stmt, scope)));
       HEARTH_ASSIGN_OR_RETURN(Value result, CallValue(callee, args, stmt.line));
@@ -365,6 +378,7 @@ Status Evaluator::ExecFor(const Stmt& stmt, const ScopePtr& scope, const Value& 
     return Exec(stmt.else_body, scope, flow);
   }
   std::shared_ptr<const std::vector<Value>> shared_items = items;
+  RetainForCleanup(scope);  // `loop` holds the enclosing scope
   for (size_t i = 0; i < shared_items->size(); ++i) {
     auto iteration = std::make_shared<Scope>(scope);
     HEARTH_RETURN_IF_ERROR(Assign(stmt.target, (*shared_items)[i], iteration, stmt.line));

@@ -28,6 +28,7 @@ class Scope {
   explicit Scope(std::shared_ptr<Scope> parent = nullptr) : parent_(std::move(parent)) {}
   const Value* Lookup(const std::string& name) const;
   void Set(const std::string& name, Value value) { vars_[name] = std::move(value); }
+  void Clear() { vars_.clear(); }
 
  private:
   std::shared_ptr<Scope> parent_;
@@ -46,6 +47,16 @@ Result<BoundArgs> BindArgs(std::string_view function, const CallArgs& args,
 class Evaluator {
  public:
   Evaluator(const TemplateLimits& limits, std::tm now) : limits_(limits), now_(now) {}
+  // Breaks the reference cycles a render can build (a macro stored in the
+  // scope it closes over, a namespace holding itself) so nothing leaks.
+  ~Evaluator();
+  Evaluator(const Evaluator&) = delete;
+  Evaluator& operator=(const Evaluator&) = delete;
+
+  // Scopes captured by closures (macros, caller, loop) and namespaces
+  // created by the template are emptied when the render ends.
+  void RetainForCleanup(const ScopePtr& scope);
+  void RetainForCleanup(const Value& namespace_value) { namespaces_.push_back(namespace_value); }
 
   // Renders `body` into `out`.
   Status Render(const Body& body, const ScopePtr& scope, std::string& out);
@@ -92,6 +103,8 @@ class Evaluator {
   std::tm now_;
   std::string* out_ = nullptr;
   uint64_t iterations_ = 0;
+  std::vector<ScopePtr> closure_scopes_;
+  std::vector<Value> namespaces_;
   int call_depth_ = 0;
 };
 

@@ -101,6 +101,11 @@ Status RunRender(const TemplateOptions& options, bool bos_given, bool eos_given)
   if (!options.tools_path.empty()) {
     HEARTH_ASSIGN_OR_RETURN(tools, ReadJson(options.tools_path));
   }
+  if (!tools.is_null() && !tools.is_array()) {
+    return InvalidArgumentError("{}: expected a JSON list of tools", options.tools_path.empty()
+                                                                         ? options.messages_path
+                                                                         : options.tools_path);
+  }
   nlohmann::ordered_json context = {
       {"messages", messages},
       {"tools", tools},

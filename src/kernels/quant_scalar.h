@@ -50,9 +50,12 @@ float VecDotQ4_K(int64_t n, const void* w, const void* a);
 float VecDotQ5_K(int64_t n, const void* w, const void* a);
 float VecDotQ6_K(int64_t n, const void* w, const void* a);
 
-// --- weight quantizers (quantize_weights.cpp): Hearth's own, simple
-// round-to-nearest choices of scales; valid blocks, not ggml's imatrix-free
-// search, so not bit-identical to llama-quantize's output.
+// --- weight quantizers (quantize_weights.cpp, quantize_kquants.cpp): the same
+// bytes as ggml's reference quantizers (llama-quantize without an importance
+// matrix) for Q4_0..Q8_0 and Q4_K/Q5_K/Q6_K; Q2_K/Q3_K use a plain min/max
+// choice of scales (valid blocks, not ggml's search).
+// Q8_0 as a weight: d = amax / 127, q = roundf(x / d) (halves away from zero).
+void QuantizeQ8_0Weights(const float* src, void* dst, int64_t n);
 void QuantizeQ4_0(const float* src, void* dst, int64_t n);
 void QuantizeQ4_1(const float* src, void* dst, int64_t n);
 void QuantizeQ5_0(const float* src, void* dst, int64_t n);

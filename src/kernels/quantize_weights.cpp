@@ -1,7 +1,9 @@
-// Hearth's weight quantizers (scalar). The legacy types follow ggml's
-// reference quantizers; the K-quants use a plain min/max choice of scales
-// rather than ggml's iterative search, so their output is valid and accurate
-// but not byte-identical to llama-quantize's.
+// Hearth's weight quantizers for the legacy 32-value types (Q4_0, Q4_1,
+// Q5_0, Q5_1, Q8_0), written to produce the same bytes as ggml's reference
+// quantizers (what llama-quantize uses without an importance matrix): the
+// same operations in the same order, so the float rounding is the same too.
+// Q2_K/Q3_K use a plain min/max choice of scales (valid blocks, not ggml's
+// search); Q4_K/Q5_K/Q6_K live in quantize_kquants.cpp.
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -26,13 +28,16 @@ float SignedAbsMax(const float* x, int n) {
 }
 
 // q[j] in [0, 2^bits) for x[j] = d * (q[j] - offset): ggml's Q4_0/Q5_0 rule,
-// d = max / -offset, q = trunc(x / d + offset + 0.5) clamped.
+// d = max / -offset, q = trunc(x * (1/d) + (offset + 0.5)) clamped. The
+// constant offset + 0.5 is added in one step, as ggml does, so the sum is
+// rounded once.
 float QuantizeSymmetric(const float* x, int bits, uint8_t* q) {
   const int offset = 1 << (bits - 1);
+  const float rounding_offset = static_cast<float>(offset) + 0.5f;  // exact
   const float d = SignedAbsMax(x, kQk) / static_cast<float>(-offset);
   const float id = d != 0.0f ? 1.0f / d : 0.0f;
   for (int j = 0; j < kQk; ++j) {
-    const int v = static_cast<int8_t>(x[j] * id + static_cast<float>(offset) + 0.5f);
+    const int v = static_cast<int8_t>(x[j] * id + rounding_offset);
     q[j] = static_cast<uint8_t>(std::min(v, 2 * offset - 1));
   }
   return d;
@@ -135,15 +140,6 @@ void QuantizeSymmetricSuperBlock(const float* x, int offset, int scale_max,
   }
 }
 
-// Inverse of UnpackScaleMin6 in quant_scalar_k.cpp.
-void PackScaleMin6(const int* scale, const int* min, uint8_t* packed) {
-  for (int j = 0; j < 4; ++j) {
-    packed[j] = static_cast<uint8_t>((scale[j] & 63) | ((scale[j + 4] >> 4) << 6));
-    packed[j + 4] = static_cast<uint8_t>((min[j] & 63) | ((min[j + 4] >> 4) << 6));
-    packed[j + 8] = static_cast<uint8_t>((scale[j + 4] & 0x0f) | ((min[j + 4] & 0x0f) << 4));
-  }
-}
-
 }  // namespace
 
 void QuantizeQ4_0(const float* src, void* dst, int64_t n) {
@@ -152,6 +148,20 @@ void QuantizeQ4_0(const float* src, void* dst, int64_t n) {
   for (int64_t b = 0; b < n / kQk; ++b) {
     blocks[b].d = Fp32ToFp16(QuantizeSymmetric(src + b * kQk, 4, q));
     PackNibbles(q, blocks[b].qs);
+  }
+}
+
+void QuantizeQ8_0Weights(const float* src, void* dst, int64_t n) {
+  auto* blocks = static_cast<BlockQ8_0*>(dst);
+  for (int64_t b = 0; b < n / kQk; ++b) {
+    const float* x = src + b * kQk;
+    float amax = 0.0f;
+    for (int j = 0; j < kQk; ++j) amax = std::max(amax, std::fabs(x[j]));
+    const float d = amax / 127.0f;
+    const float id = d != 0.0f ? 1.0f / d : 0.0f;
+    blocks[b].d = Fp32ToFp16(d);
+    // roundf: halves away from zero (the activation quantizer rounds to even).
+    for (int j = 0; j < kQk; ++j) blocks[b].qs[j] = static_cast<int8_t>(std::roundf(x[j] * id));
   }
 }
 
@@ -225,65 +235,6 @@ void QuantizeQ3_K(const float* src, void* dst, int64_t n) {
       const int biased = s.q[e] + 4;  // 0..7: low 2 bits in qs, bit 2 in hmask
       y.qs[chunk * 32 + l] |= static_cast<uint8_t>((biased & 3) << (2 * plane));
       y.hmask[l] |= static_cast<uint8_t>((biased >> 2) << (4 * chunk + plane));
-    }
-  }
-}
-
-void QuantizeQ4_K(const float* src, void* dst, int64_t n) {
-  auto* blocks = static_cast<BlockQ4_K*>(dst);
-  AffineSuperBlock s;
-  for (int64_t b = 0; b < n / kQkK; ++b) {
-    QuantizeAffineSuperBlock(src + b * kQkK, 8, 15, 63, &s);
-    BlockQ4_K& y = blocks[b];
-    y.d = Fp32ToFp16(s.d);
-    y.dmin = Fp32ToFp16(s.dmin);
-    PackScaleMin6(s.scale, s.min, y.scales);
-    for (int chunk = 0; chunk < 4; ++chunk) {
-      for (int l = 0; l < 32; ++l) {
-        y.qs[chunk * 32 + l] =
-            static_cast<uint8_t>(s.q[chunk * 64 + l] | (s.q[chunk * 64 + 32 + l] << 4));
-      }
-    }
-  }
-}
-
-void QuantizeQ5_K(const float* src, void* dst, int64_t n) {
-  auto* blocks = static_cast<BlockQ5_K*>(dst);
-  AffineSuperBlock s;
-  for (int64_t b = 0; b < n / kQkK; ++b) {
-    QuantizeAffineSuperBlock(src + b * kQkK, 8, 31, 63, &s);
-    BlockQ5_K& y = blocks[b];
-    y.d = Fp32ToFp16(s.d);
-    y.dmin = Fp32ToFp16(s.dmin);
-    PackScaleMin6(s.scale, s.min, y.scales);
-    std::memset(y.qh, 0, sizeof y.qh);
-    for (int chunk = 0; chunk < 4; ++chunk) {
-      for (int l = 0; l < 32; ++l) {
-        const int lo = s.q[chunk * 64 + l], hi = s.q[chunk * 64 + 32 + l];
-        y.qs[chunk * 32 + l] = static_cast<uint8_t>((lo & 0x0f) | ((hi & 0x0f) << 4));
-        y.qh[l] |=
-            static_cast<uint8_t>(((lo >> 4) << (2 * chunk)) | ((hi >> 4) << (2 * chunk + 1)));
-      }
-    }
-  }
-}
-
-void QuantizeQ6_K(const float* src, void* dst, int64_t n) {
-  auto* blocks = static_cast<BlockQ6_K*>(dst);
-  SymmetricSuperBlock s;
-  for (int64_t b = 0; b < n / kQkK; ++b) {
-    QuantizeSymmetricSuperBlock(src + b * kQkK, 32, 127, &s);
-    BlockQ6_K& y = blocks[b];
-    y.d = Fp32ToFp16(s.d);
-    for (int g = 0; g < 16; ++g) y.scales[g] = static_cast<int8_t>(s.scale[g]);
-    std::memset(y.ql, 0, sizeof y.ql);
-    std::memset(y.qh, 0, sizeof y.qh);
-    for (int e = 0; e < kQkK; ++e) {
-      const int chunk = e / 128, quarter = (e % 128) / 32, l = e % 32;
-      const int biased = s.q[e] + 32;  // 0..63
-      y.ql[chunk * 64 + (quarter & 1) * 32 + l] |=
-          static_cast<uint8_t>((biased & 0x0f) << (4 * (quarter >> 1)));
-      y.qh[chunk * 32 + l] |= static_cast<uint8_t>((biased >> 4) << (2 * quarter));
     }
   }
 }
