@@ -24,10 +24,7 @@ void RegisterShowCommand(CLI::App& app, ExitCode& exit_code);
 void RegisterTokenizeCommand(CLI::App& app, ExitCode& exit_code);
 void RegisterRunCommand(CLI::App& app, ExitCode& exit_code);
 void RegisterPerplexityCommand(CLI::App& app, ExitCode& exit_code);
-<<<<<<< .merge_file_fFHgc3
 void RegisterTemplateCommand(CLI::App& app, ExitCode& exit_code);
-=======
 void RegisterQuantizeCommand(CLI::App& app, ExitCode& exit_code);
->>>>>>> .merge_file_GHViFk
 
 }  // namespace hearth::cli

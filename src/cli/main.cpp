@@ -25,11 +25,8 @@ int main(int argc, char** argv) {
   RegisterTokenizeCommand(app, exit_code);
   RegisterRunCommand(app, exit_code);
   RegisterPerplexityCommand(app, exit_code);
-<<<<<<< .merge_file_gVFcTM
   RegisterTemplateCommand(app, exit_code);
-=======
   RegisterQuantizeCommand(app, exit_code);
->>>>>>> .merge_file_llMevc
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
