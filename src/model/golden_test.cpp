@@ -37,6 +37,13 @@ using nlohmann::json;
 // former pass and fails the latter, and any real numeric error (O(1)).
 constexpr double kRelativeLogitTolerance = 0.01;
 
+// A greedy continuation is only determined by the model where the best token
+// leads the second by more than rounding noise. Where llama.cpp's own top-2
+// gap at a step is below this (in logits) and Hearth's two candidates are as
+// close, either engine may pick either token; the comparison stops there and
+// says how far it got. Any divergence at a step with a clear winner fails.
+constexpr double kNearTieLogitGap = 0.01;
+
 std::string FetchCommand() { return "python3 scripts/fetch_models.py --test-models"; }
 
 std::vector<fs::path> Manifests() {
@@ -120,9 +127,22 @@ void CheckPrompt(Model& model, const json& prompt, const fs::path& dir, const st
   for (const json& entry : prompt.at("top5")) expected_top5.push_back(entry.at("id"));
   EXPECT_EQ(TopK(logits, 5), expected_top5) << "top-5 ids of the last prompt token";
 
+  const std::vector<double> reference_gaps =
+      prompt.at("greedy_top2_gap").get<std::vector<double>>();
   std::vector<int32_t> ours;
   for (size_t i = 0; i < n_greedy; ++i) {
     const int32_t next = Argmax(logits);
+    if (next != greedy[i]) {
+      const double our_gap = std::fabs(double(logits[next]) - logits[greedy[i]]);
+      if (i < reference_gaps.size() && reference_gaps[i] < kNearTieLogitGap &&
+          our_gap < kNearTieLogitGap) {
+        std::printf(
+            "[ golden   ] %s / %s: greedy identical for %zu tokens, then a near-tie "
+            "(llama.cpp gap %.2g, Hearth gap %.2g): comparison stops\n",
+            id.c_str(), name.c_str(), i, reference_gaps[i], our_gap);
+        return;
+      }
+    }
     ours.push_back(next);
     if (i + 1 < n_greedy) {
       ASSERT_TRUE(model.Forward({&next, 1}, **cache, false, logits).ok());
