@@ -110,6 +110,11 @@ TypeKernels TypeKernelsFor(Isa isa, TensorType type) {
   }
 }
 
+TileDotFn TileDotFor(Isa isa, TensorType type) {
+  // AVX-512 has its own vec_dot numerics; it gets no tile until it has its own.
+  return isa == Isa::kAvx2 ? Avx2TileDot(type) : nullptr;
+}
+
 }  // namespace internal
 
 std::string_view IsaName(Isa isa) {
