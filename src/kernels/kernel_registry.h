@@ -34,7 +34,7 @@ TypeKernels Avx512TypeKernels(TensorType type);
 // The entries of `isa` (precondition: IsaAvailable(isa)).
 TypeKernels TypeKernelsFor(Isa isa, TensorType type);
 
-// A register tile of MatMul: for r < kTileRows, t < kTileTokens,
+// A register tile of MatMul: for r < kTileRows, t < n_tokens (kTileTokens or 1),
 //   y[t * y_stride + r] = vec_dot(n, w + r * w_stride, a + t * a_stride)
 // with the ISA's vec_dot for the type, bit for bit (same float operations in
 // the same order); only loads and weight unpacking are shared.
@@ -42,10 +42,10 @@ inline constexpr int kTileRows = 4;
 inline constexpr int kTileTokens = 2;
 using TileDotFn = void (*)(int64_t n, const uint8_t* w, uint64_t w_stride, const uint8_t* a,
                            uint64_t a_stride, float* y, int64_t y_stride);
-// The AVX2 tile for `type`, or null when there is none.
-TileDotFn Avx2TileDot(TensorType type);
-// The tile matching TypeKernelsFor(isa, type).vec_dot, or null (then MatMul
-// calls vec_dot for every output).
-TileDotFn TileDotFor(Isa isa, TensorType type);
+// The AVX2 tile of kTileRows x n_tokens for `type`, or null when there is none.
+TileDotFn Avx2TileDot(TensorType type, int n_tokens);
+// The tile of kTileRows x n_tokens (kTileTokens or 1) matching
+// TypeKernelsFor(isa, type).vec_dot, or null (then MatMul calls vec_dot).
+TileDotFn TileDotFor(Isa isa, TensorType type, int n_tokens);
 
 }  // namespace hearth::kernels::internal

@@ -1,9 +1,10 @@
-// AVX2 register tiles for MatMul on prompt batches: 4 weight rows x 2 tokens
-// per call, so each unpacked weight block serves two tokens and each
-// activation block four rows. Every one of the 8 outputs goes through exactly
-// the float operations of the type's AVX2 vec_dot (same block order, same
-// 8-lane FMA accumulator, same final reduction), so the results are
-// bit-identical to calling vec_dot 8 times; only loads and unpacking are shared.
+// AVX2 register tiles for MatMul: 4 weight rows x 2 tokens per call (prompt
+// batches), so each unpacked weight block serves two tokens and each
+// activation block four rows; and 4 rows x 1 token (generation), which shares
+// the activation loads and runs four independent FMA chains instead of one. Every one of the 8
+// outputs goes through exactly the float operations of the type's AVX2 vec_dot (same block order,
+// same 8-lane FMA accumulator, same final reduction), so the results are bit-identical to calling
+// vec_dot 8 times; only loads and unpacking are shared.
 #include "kernels/float16.h"
 #include "kernels/kernel_registry.h"
 #include "kernels/quant_blocks.h"
@@ -46,9 +47,8 @@ struct Q8_0Tile {
 };
 
 constexpr int kRows = internal::kTileRows;
-constexpr int kTokens = internal::kTileTokens;
 
-template <typename Tile>
+template <typename Tile, int kTokens>
 void TileDot(int64_t n, const uint8_t* w, uint64_t w_stride, const uint8_t* a, uint64_t a_stride,
              float* y, int64_t y_stride) {
   using WeightBlock = typename Tile::WeightBlock;
@@ -98,14 +98,30 @@ void TileDot(int64_t n, const uint8_t* w, uint64_t w_stride, const uint8_t* a, u
 
 namespace hearth::kernels::internal {
 
-TileDotFn Avx2TileDot(TensorType type) {
+namespace {
+
+template <int kTokens>
+TileDotFn Avx2TileDotFor(TensorType type) {
   switch (type) {
     case TensorType::kQ4_0:
-      return avx2::TileDot<avx2::Q4_0Tile>;
+      return avx2::TileDot<avx2::Q4_0Tile, kTokens>;
     case TensorType::kQ4_1:
-      return avx2::TileDot<avx2::Q4_1Tile>;
+      return avx2::TileDot<avx2::Q4_1Tile, kTokens>;
     case TensorType::kQ8_0:
-      return avx2::TileDot<avx2::Q8_0Tile>;
+      return avx2::TileDot<avx2::Q8_0Tile, kTokens>;
+    default:
+      return nullptr;
+  }
+}
+
+}  // namespace
+
+TileDotFn Avx2TileDot(TensorType type, int n_tokens) {
+  switch (n_tokens) {
+    case 1:
+      return Avx2TileDotFor<1>(type);
+    case kTileTokens:
+      return Avx2TileDotFor<kTileTokens>(type);
     default:
       return nullptr;
   }

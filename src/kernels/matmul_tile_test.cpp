@@ -25,29 +25,31 @@ TEST(MatMulTileTest, Avx2TileEqualsVecDotBitForBit) {
   std::mt19937 rng(11);
   for (TensorType type : kTiledTypes) {
     for (int64_t n : {32, 576, 1536}) {
-      SCOPED_TRACE(fmt::format("{} n={}", TensorTypeName(type), n));
-      const internal::TileDotFn tile = internal::TileDotFor(Isa::kAvx2, type);
-      ASSERT_NE(tile, nullptr);
-      const internal::TypeKernels k = internal::TypeKernelsFor(Isa::kAvx2, type);
-      const TensorType act_type = ActivationTypeFor(type);
-      std::vector<uint8_t> w, a;
-      for (int r = 0; r < internal::kTileRows; ++r) {
-        const auto row = RandomRow(type, n, rng);
-        w.insert(w.end(), row.begin(), row.end());
-      }
-      for (int t = 0; t < internal::kTileTokens; ++t) {
-        const auto row = QuantizedRow(KernelsFor(Isa::kAvx2), act_type, RandomFloats(n, rng));
-        a.insert(a.end(), row.begin(), row.end());
-      }
-      const uint64_t w_stride = w.size() / internal::kTileRows;
-      const uint64_t a_stride = a.size() / internal::kTileTokens;
-      const int64_t y_stride = 7;  // not the tile width, to check the strides
-      std::vector<float> y(internal::kTileTokens * y_stride, NAN);
-      tile(n, w.data(), w_stride, a.data(), a_stride, y.data(), y_stride);
-      for (int t = 0; t < internal::kTileTokens; ++t) {
+      for (int n_tokens : {1, internal::kTileTokens}) {
+        SCOPED_TRACE(fmt::format("{} n={} tokens={}", TensorTypeName(type), n, n_tokens));
+        const internal::TileDotFn tile = internal::TileDotFor(Isa::kAvx2, type, n_tokens);
+        ASSERT_NE(tile, nullptr);
+        const internal::TypeKernels k = internal::TypeKernelsFor(Isa::kAvx2, type);
+        const TensorType act_type = ActivationTypeFor(type);
+        std::vector<uint8_t> w, a;
         for (int r = 0; r < internal::kTileRows; ++r) {
-          const float expected = k.vec_dot(n, w.data() + r * w_stride, a.data() + t * a_stride);
-          EXPECT_EQ(y[t * y_stride + r], expected) << "row " << r << " token " << t;
+          const auto row = RandomRow(type, n, rng);
+          w.insert(w.end(), row.begin(), row.end());
+        }
+        for (int t = 0; t < n_tokens; ++t) {
+          const auto row = QuantizedRow(KernelsFor(Isa::kAvx2), act_type, RandomFloats(n, rng));
+          a.insert(a.end(), row.begin(), row.end());
+        }
+        const uint64_t w_stride = w.size() / internal::kTileRows;
+        const uint64_t a_stride = a.size() / n_tokens;
+        const int64_t y_stride = 7;  // not the tile width, to check the strides
+        std::vector<float> y(n_tokens * y_stride, NAN);
+        tile(n, w.data(), w_stride, a.data(), a_stride, y.data(), y_stride);
+        for (int t = 0; t < n_tokens; ++t) {
+          for (int r = 0; r < internal::kTileRows; ++r) {
+            const float expected = k.vec_dot(n, w.data() + r * w_stride, a.data() + t * a_stride);
+            EXPECT_EQ(y[t * y_stride + r], expected) << "row " << r << " token " << t;
+          }
         }
       }
     }
