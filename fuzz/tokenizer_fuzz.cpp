@@ -1,5 +1,6 @@
-// libFuzzer target: encodes arbitrary bytes with the gpt-2 (byte-level BPE) and
-// llama-spm (SentencePiece) vocabularies from shared/data/vocab, then decodes.
+// libFuzzer target: encodes arbitrary bytes with the gpt-2 (byte-level BPE),
+// llama-spm (SentencePiece) and bert-bge (WordPiece) vocabularies from
+// shared/data/vocab, then decodes.
 // Besides not crashing, both tokenizers must round-trip: byte-level BPE gives
 // the input back with malformed UTF-8 repaired as llama.cpp does; SentencePiece
 // gives valid UTF-8 input back after its space prefix (byte fallback covers
@@ -59,6 +60,7 @@ std::string Stream(const hearth::Tokenizer& tokenizer, const std::vector<hearth:
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static const Loaded gpt2 = Load("gpt-2");
   static const Loaded spm = Load("llama-spm");
+  static const Loaded bert = Load("bert-bge");  // WordPiece normalization: no round trip
   const std::string text(reinterpret_cast<const char*>(data), size);
   const bool parse_special = size > 0 && (data[0] & 1);
 
@@ -82,6 +84,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     Check(spm_text == want, "llama-spm round trip");
   }
   const std::string streamed = Stream(*spm.tokenizer, spm_ids);
+  Stream(*bert.tokenizer, bert.tokenizer->Encode(text, parse_special, parse_special));
   Check(streamed == hearth::unicode::SanitizeUtf8(streamed), "streamed text is valid UTF-8");
   return 0;
 }

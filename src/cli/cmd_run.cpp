@@ -100,7 +100,9 @@ Status Run(RunOptions& options) {
                  path.c_str(), spec.architecture.c_str(), static_cast<double>(spec.n_params) / 1e6,
                  load_seconds, n_ctx);
   }
-  std::fprintf(stderr, "seed: %llu\n", static_cast<unsigned long long>(options.sampling.seed));
+  if (options.sampling.temperature > 0) {  // greedy runs use no randomness
+    std::fprintf(stderr, "seed: %llu\n", static_cast<unsigned long long>(options.sampling.seed));
+  }
 
   GenerationRequest request;
   request.prompt = options.prompt;

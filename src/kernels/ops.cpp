@@ -36,11 +36,12 @@ const std::array<float, 65536>& HalfTable() {
   return *table;
 }
 
-// ggml's GELU constants and formula (tanh approximation), evaluated in f32.
+// ggml's GELU constants and formula (tanh approximation), evaluated in f32
+// with the one FMA that llama.cpp's build contracts (1 + a*x*x).
 float GeluTanhF32(float x) {
   constexpr float kCoefA = 0.044715f;
   constexpr float kSqrt2OverPi = 0.79788456080286535587989211986876f;
-  return 0.5f * x * (1.0f + std::tanh(kSqrt2OverPi * x * (1.0f + kCoefA * x * x)));
+  return 0.5f * x * (1.0f + std::tanh(kSqrt2OverPi * x * std::fma(kCoefA * x, x, 1.0f)));
 }
 
 // GELU of every fp16 value, rounded to fp16: ggml evaluates GELU through this table.
@@ -59,8 +60,7 @@ using DotF16Fn = float (*)(const uint16_t*, const uint16_t*, int64_t);
 
 // The kernels' ISA choice (which honours HEARTH_ISA) also picks these paths.
 DotF16Fn PickDotF16() {
-  return kernels::BestIsa() >= kernels::Isa::kAvx2 ? internal::DotF16Avx2
-                                                   : internal::DotF16Scalar;
+  return kernels::BestIsa() >= kernels::Isa::kAvx2 ? internal::DotF16Avx2 : internal::DotF16Scalar;
 }
 
 }  // namespace
@@ -141,26 +141,60 @@ void Rope(float* x, int64_t n_tokens, int32_t n_head, int32_t head_dim, const in
         const int32_t i1 = params.neox ? i + half : 2 * i + 1;
         const float x0 = v[i0];
         const float x1 = v[i1];
-        v[i0] = x0 * cos_table[i] - x1 * sin_table[i];
-        v[i1] = x0 * sin_table[i] + x1 * cos_table[i];
+        // llama.cpp's build (-march=native, contraction on) fuses these into
+        // FMAs exactly so; the plain expressions differ in the last bit.
+        v[i0] = std::fma(x0, cos_table[i], -(x1 * sin_table[i]));
+        v[i1] = std::fma(x0, sin_table[i], x1 * cos_table[i]);
       }
     }
   }
 }
 
+double SumInGroupsOf8(const float* x, int64_t begin, int64_t end) {
+  // ggml adds each group of 8 exponentials pairwise in f32 (as an 8-lane
+  // register), then accumulates the group sums in double; a partial last
+  // group is added one value at a time.
+  double sum = 0.0;
+  int64_t i = begin;
+  for (; i + 8 <= end; i += 8) {
+    const float* v = x + i;
+    sum += static_cast<double>(((v[0] + v[4]) + (v[2] + v[6])) + ((v[1] + v[5]) + (v[3] + v[7])));
+  }
+  for (; i < end; ++i) sum += static_cast<double>(x[i]);
+  return sum;
+}
+
 void Softmax(float* x, int64_t n) {
   float max = -std::numeric_limits<float>::infinity();
   for (int64_t i = 0; i < n; ++i) max = std::max(max, x[i]);
-  double sum = 0.0;
-  for (int64_t i = 0; i < n; ++i) {
-    x[i] = std::exp(x[i] - max);
-    sum += x[i];
-  }
-  const float inv = static_cast<float>(1.0 / sum);
+  for (int64_t i = 0; i < n; ++i) x[i] = ExpGgml(x[i] - max);
+  const float inv = static_cast<float>(1.0 / SumInGroupsOf8(x, 0, n));
   for (int64_t i = 0; i < n; ++i) x[i] *= inv;
 }
 
-float Silu(float x) { return x / (1.0f + std::exp(-x)); }
+float ExpGgml(float x) {
+  // Range reduction: x = n ln2 + b with n an integer (rounded through the 1.5*2^23 trick).
+  const float shifter = 0x1.8p23f;
+  const float z = std::fma(x, 0x1.715476p+0f, shifter);
+  const float n = z - shifter;
+  const float b = std::fma(-n, 0x1.7f7d1cp-20f, std::fma(-n, 0x1.62e4p-1f, x));
+  const uint32_t e = std::bit_cast<uint32_t>(z) << 23;
+  const float k = std::bit_cast<float>(e + std::bit_cast<uint32_t>(1.0f));  // 2^n
+  // exp(b) - 1 by a degree-5 polynomial, evaluated in ggml's order.
+  const float u = b * b;
+  const float j = std::fma(std::fma(std::fma(0x1.0e4020p-7f, b, 0x1.573e2ep-5f), u,
+                                    std::fma(0x1.555e66p-3f, b, 0x1.fffdb6p-2f)),
+                           u, 0x1.ffffecp-1f * b);
+  if (!(std::fabs(n) > 126.0f)) return std::fma(j, k, k);
+  // 2^n does not fit one float: scale in two steps (or saturate to 0 / inf).
+  const uint32_t g = n <= 0.0f ? 0x82000000u : 0u;
+  const float s1 = std::bit_cast<float>(g + 0x7f000000u);
+  const float s2 = std::bit_cast<float>(e - g);
+  if (std::fabs(n) > 192.0f) return s1 * s1;
+  return std::fma(s2, j, s2) * s1;
+}
+
+float Silu(float x) { return x / (1.0f + ExpGgml(0.0f - x)); }
 
 float Gelu(float x) {
   // ggml short-cuts the tails, where GELU is 0 or the identity in f16.
@@ -170,8 +204,23 @@ float Gelu(float x) {
 }
 
 void SwiGlu(const float* gate, const float* up, float* y, int64_t n) {
-  for (int64_t i = 0; i < n; ++i) y[i] = Silu(gate[i]) * up[i];
+  static const auto fn =
+      kernels::BestIsa() >= kernels::Isa::kAvx2 ? internal::SwiGluAvx2 : internal::SwiGluScalar;
+  fn(gate, up, y, n);
 }
+
+namespace internal {
+
+void SwiGluScalar(const float* gate, const float* up, float* y, int64_t n) {
+  // ggml runs whole groups of 8 through its vector exp and the rest through libm.
+  const int64_t vector_end = n - n % 8;
+  for (int64_t i = 0; i < vector_end; ++i) y[i] = Silu(gate[i]) * up[i];
+  for (int64_t i = vector_end; i < n; ++i) {
+    y[i] = gate[i] / (1.0f + std::exp(-gate[i])) * up[i];
+  }
+}
+
+}  // namespace internal
 
 void GeGlu(const float* gate, const float* up, float* y, int64_t n) {
   for (int64_t i = 0; i < n; ++i) y[i] = Gelu(gate[i]) * up[i];
@@ -232,18 +281,16 @@ void AttendOne(const float* q, int32_t p1, const uint16_t* k, const uint16_t* v,
     s.scores[j] = score;
     max = std::max(max, score);
   }
-  double sum = 0.0;
-  for (int32_t j = lo; j <= p1; ++j) {
-    s.scores[j] = std::exp(s.scores[j] - max);
-    sum += s.scores[j];
-  }
-  const float inv = static_cast<float>(1.0 / sum);
   // Keep 8-aligned absolute positions so each position lands in the same
-  // accumulator lane as in a dot product over the whole cache.
+  // lane as in llama.cpp's computation over the whole cache; masked
+  // positions weigh exactly 0.
   const int64_t begin = lo & ~7;
   const int64_t end = (static_cast<int64_t>(p1) + 8) & ~int64_t{7};
-  std::fill(s.probs.begin() + begin, s.probs.begin() + end, uint16_t{0});
-  for (int32_t j = lo; j <= p1; ++j) s.probs[j] = FloatToHalf(s.scores[j] * inv);
+  std::fill(s.scores.begin() + begin, s.scores.begin() + lo, 0.0f);
+  std::fill(s.scores.begin() + p1 + 1, s.scores.begin() + end, 0.0f);
+  for (int32_t j = lo; j <= p1; ++j) s.scores[j] = ExpGgml(s.scores[j] - max);
+  const float inv = static_cast<float>(1.0 / SumInGroupsOf8(s.scores.data(), begin, end));
+  for (int64_t j = begin; j < end; ++j) s.probs[j] = FloatToHalf(s.scores[j] * inv);
   const uint16_t* vh = v + static_cast<int64_t>(kv_head) * d * v_stride;
   for (int32_t i = 0; i < d; ++i) {
     out[i] = DotF16(vh + i * v_stride + begin, s.probs.data() + begin, end - begin);
@@ -256,11 +303,10 @@ void Attention(const float* q, int64_t n_tokens, int32_t pos0, const uint16_t* k
                int64_t v_stride, const AttentionShape& shape, const AttentionParams& params,
                float* out, ThreadPool& pool) {
   const int32_t group = shape.n_head / shape.n_head_kv;
-  const int64_t n_kv = pos0 + n_tokens;
   pool.ParallelFor(n_tokens * shape.n_head, [&](int64_t begin, int64_t end) {
     AttentionScratch scratch;
     scratch.q.resize(shape.head_dim);
-    scratch.scores.resize(n_kv);
+    scratch.scores.resize(v_stride);
     scratch.probs.resize(v_stride);
     for (int64_t item = begin; item < end; ++item) {
       const int64_t t = item / shape.n_head;

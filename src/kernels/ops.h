@@ -47,10 +47,17 @@ struct RopeParams {
 void Rope(float* x, int64_t n_tokens, int32_t n_head, int32_t head_dim, const int32_t* pos,
           const RopeParams& params);
 
-// Numerically stable softmax of x[0..n) in place.
+// Numerically stable softmax of x[0..n) in place (ExpGgml, SumInGroupsOf8).
 void Softmax(float* x, int64_t n);
 
-// SiLU(x) = x * sigmoid(x).
+// exp(x) as ggml's AVX2 code computes it (a polynomial within ~1.5 ulp of
+// expf, but not always equal to it): llama.cpp's softmax and SiLU use it, and
+// one ulp can flip an fp16 or Q8 rounding downstream.
+float ExpGgml(float x);
+// Sum of x[begin..end) as ggml's softmax accumulates it (begin a multiple of 8).
+double SumInGroupsOf8(const float* x, int64_t begin, int64_t end);
+
+// SiLU(x) = x / (1 + exp(-x)) with ExpGgml.
 float Silu(float x);
 // ggml's tanh-approximated GELU through its fp16 table.
 float Gelu(float x);
@@ -90,6 +97,8 @@ namespace internal {
 // The portable and AVX2 versions of DotF16 (the latter needs AVX2+FMA+F16C).
 float DotF16Scalar(const uint16_t* a, const uint16_t* b, int64_t n);
 float DotF16Avx2(const uint16_t* a, const uint16_t* b, int64_t n);
+void SwiGluScalar(const float* gate, const float* up, float* y, int64_t n);
+void SwiGluAvx2(const float* gate, const float* up, float* y, int64_t n);
 // sum + a[i] * b[i] for i < n, each product rounded to f32 before adding.
 float DotF16Tail(float sum, const uint16_t* a, const uint16_t* b, int64_t n);
 }  // namespace internal

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 #include <immintrin.h>
 
+#include <bit>
 #include <cmath>
 #include <cstring>
 #include <random>
@@ -46,6 +47,24 @@ TEST(OpsAvx2Test, DotF16MatchesScalarBitForBit) {
               internal::DotF16Scalar(a.data(), b.data(), n))
         << n;
   }
+}
+
+TEST(OpsAvx2Test, SwiGluMatchesScalarBitForBit) {
+  if (!HaveAvx2()) GTEST_SKIP() << "this CPU lacks AVX2/FMA/F16C";
+  std::mt19937 rng(5);
+  std::normal_distribution<float> dist(0.0f, 30.0f);  // reaches the |n| > 126 paths
+  const int n = 4099;                                 // 512 groups of 8 and a tail
+  std::vector<float> gate(n), up(n), a(n), b(n);
+  for (int i = 0; i < n; ++i) {
+    gate[i] = dist(rng);
+    up[i] = dist(rng) / 30.0f;
+  }
+  gate[0] = -150.0f;  // exp(150): overflows to inf, silu -> -0
+  gate[1] = 150.0f;
+  internal::SwiGluAvx2(gate.data(), up.data(), a.data(), n);
+  internal::SwiGluScalar(gate.data(), up.data(), b.data(), n);
+  for (int i = 0; i < n; ++i)
+    ASSERT_EQ(std::bit_cast<uint32_t>(a[i]), std::bit_cast<uint32_t>(b[i])) << gate[i];
 }
 
 }  // namespace

@@ -141,6 +141,27 @@ TEST(OpsTest, RopeFreqFactorsDivideTheAngle) {
   }
 }
 
+TEST(OpsTest, ExpGgmlIsWithinTwoUlpOfExp) {
+  for (float x = -103.0f; x < 88.0f; x += 0.0137f) {
+    const double want = std::exp(double(x));
+    const float got = ExpGgml(x);
+    EXPECT_LE(std::fabs(got - want),
+              2.0 * std::fabs(std::nextafter(float(want), INFINITY) - float(want)))
+        << x;
+  }
+  EXPECT_EQ(ExpGgml(0.0f), 1.0f);
+  EXPECT_EQ(ExpGgml(-INFINITY), 0.0f);
+  EXPECT_EQ(ExpGgml(-200.0f), 0.0f);
+  EXPECT_TRUE(std::isinf(ExpGgml(100.0f)));
+}
+
+TEST(OpsTest, SumInGroupsOf8AddsEverything) {
+  std::vector<float> x(21);
+  for (int i = 0; i < 21; ++i) x[i] = float(i);
+  EXPECT_EQ(SumInGroupsOf8(x.data(), 0, 21), 210.0);
+  EXPECT_EQ(SumInGroupsOf8(x.data(), 8, 21), 210.0 - 28.0);
+}
+
 TEST(OpsTest, SoftmaxMatchesFormula) {
   auto x = RandomVector(50, 5, 4.0f);
   const auto original = x;
@@ -246,9 +267,10 @@ void CheckAttention(const AttentionParams& params, int n_threads) {
             pool);
   const auto ref = ReferenceAttention(q, n_tokens, pos0, k, v, v_stride, shape, params);
   for (size_t i = 0; i < out.size(); ++i) {
-    // Only f32 accumulation order differs from the reference (and rare fp16
-    // ties of the softmax weights): a few f32 ulps of values of size ~1.
-    ASSERT_NEAR(out[i], ref[i], 2e-5) << i;
+    // The reference rounds the same values to fp16, but from double: a softmax
+    // weight p may land on the neighbouring fp16 value (an error of p * 2^-11,
+    // times |v| <= ~3), otherwise only f32 summation order differs.
+    ASSERT_NEAR(out[i], ref[i], 5e-4) << i;
   }
 }
 

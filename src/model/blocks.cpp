@@ -59,10 +59,15 @@ void GatedFfn(const float* in, const FfnWeights& w, GatedActivation act, int64_t
   Grow(ws.up, n_tokens * n_ff);
   kernels::MatMul(w.gate, in, n_tokens, ws.gate.data(), pool);  // [n, n_ff]
   kernels::MatMul(w.up, in, n_tokens, ws.up.data(), pool);      // [n, n_ff]
-  if (act == GatedActivation::kSilu) {
-    ops::SwiGlu(ws.gate.data(), ws.up.data(), ws.gate.data(), n_tokens * n_ff);
-  } else {
-    ops::GeGlu(ws.gate.data(), ws.up.data(), ws.gate.data(), n_tokens * n_ff);
+  // Row by row: ggml's vector/tail split of SiLU depends on the position in the row.
+  for (int64_t t = 0; t < n_tokens; ++t) {
+    float* gate = ws.gate.data() + t * n_ff;
+    const float* up = ws.up.data() + t * n_ff;
+    if (act == GatedActivation::kSilu) {
+      ops::SwiGlu(gate, up, gate, n_ff);
+    } else {
+      ops::GeGlu(gate, up, gate, n_ff);
+    }
   }
   kernels::MatMul(w.down, ws.gate.data(), n_tokens, out, pool);  // [n, n_embd]
 }

@@ -88,8 +88,18 @@ void CheckPrompt(Model& model, const json& prompt, const fs::path& dir, const st
   SCOPED_TRACE(id + " / " + name);
   const std::vector<int32_t> ids = prompt.at("prompt_ids").get<std::vector<int32_t>>();
   const std::vector<int32_t> greedy = prompt.at("greedy_ids").get<std::vector<int32_t>>();
-  auto cache = model.NewCache(static_cast<int32_t>(
-      std::min<size_t>(ids.size() + greedy.size() + 1, model.spec().n_ctx_train)));
+  // llama.cpp ran every model with n_ctx 512; Hearth refuses positions past
+  // the model's trained context, so such a prompt is only checked as far as
+  // it fits (and says so).
+  const int32_t n_ctx = model.spec().n_ctx_train;
+  if (static_cast<int64_t>(ids.size()) > n_ctx) {
+    std::printf(
+        "[ golden   ] %s / %s: NOT CHECKED: %zu prompt tokens exceed the context length %d\n",
+        id.c_str(), name.c_str(), ids.size(), n_ctx);
+    return;
+  }
+  const size_t n_greedy = std::min(greedy.size(), static_cast<size_t>(n_ctx) - ids.size());
+  auto cache = model.NewCache(static_cast<int32_t>(ids.size() + n_greedy));
   ASSERT_TRUE(cache.ok()) << cache.status().ToString();
 
   std::vector<float> logits;
@@ -110,12 +120,19 @@ void CheckPrompt(Model& model, const json& prompt, const fs::path& dir, const st
   EXPECT_EQ(TopK(logits, 5), expected_top5) << "top-5 ids of the last prompt token";
 
   std::vector<int32_t> ours;
-  for (size_t i = 0; i < greedy.size(); ++i) {
+  for (size_t i = 0; i < n_greedy; ++i) {
     const int32_t next = Argmax(logits);
     ours.push_back(next);
-    ASSERT_TRUE(model.Forward({&next, 1}, **cache, false, logits).ok());
+    if (i + 1 < n_greedy) {
+      ASSERT_TRUE(model.Forward({&next, 1}, **cache, false, logits).ok());
+    }
   }
-  EXPECT_EQ(ours, greedy) << "greedy continuation of " << greedy.size() << " tokens";
+  if (n_greedy < greedy.size()) {
+    std::printf("[ golden   ] %s / %s: greedy checked for %zu of %zu tokens (context length %d)\n",
+                id.c_str(), name.c_str(), n_greedy, greedy.size(), n_ctx);
+  }
+  EXPECT_EQ(ours, std::vector<int32_t>(greedy.begin(), greedy.begin() + n_greedy))
+      << "greedy continuation of " << n_greedy << " tokens";
 }
 
 TEST_P(GoldenTest, MatchesLlamaCpp) {

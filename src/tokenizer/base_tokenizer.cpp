@@ -74,11 +74,13 @@ constexpr std::array<std::string_view, 24> kFimControlTexts = {
     "<|code_middle|>",
     "<|middle|>",
     "<\xEF\xBD\x9C"
-    "fim\xE2\x96\x81" "begin\xEF\xBD\x9C>",  // DeepSeek
+    "fim\xE2\x96\x81"
+    "begin\xEF\xBD\x9C>",  // DeepSeek
     "<\xEF\xBD\x9C"
     "fim\xE2\x96\x81hole\xEF\xBD\x9C>",
     "<\xEF\xBD\x9C"
-    "fim\xE2\x96\x81" "end\xEF\xBD\x9C>",
+    "fim\xE2\x96\x81"
+    "end\xEF\xBD\x9C>",
 };
 
 // C isspace() in the "C" locale, what llama.cpp strips around special tokens.
@@ -109,8 +111,16 @@ Status ValidateVocab(const Vocab& vocab) {
     if (t < 0 || t > static_cast<int32_t>(TokenType::kByte)) {
       return CorruptError("tokenizer.ggml.token_type: token {} has unknown type {}", id, t);
     }
-    if (vocab.types[id] != TokenType::kByte) continue;
+  }
+  // Byte tokens must be <0xHH>. In SentencePiece vocabularies a token shaped
+  // <0x??> is a byte token whatever its type (or with no types at all), so a
+  // malformed escape there is an error too rather than a silent normal token.
+  for (size_t id = 0; id < n; ++id) {
     const std::string& text = vocab.tokens[id];
+    const bool typed_byte = !vocab.types.empty() && vocab.types[id] == TokenType::kByte;
+    const bool byte_shaped = vocab.model == VocabModel::kSentencePiece && text.size() == 6 &&
+                             text.compare(0, 3, "<0x") == 0 && text[5] == '>';
+    if (!typed_byte && !byte_shaped) continue;
     if (text.size() != 6 || text.compare(0, 3, "<0x") != 0 || !IsHexDigit(text[3]) ||
         !IsHexDigit(text[4]) || text[5] != '>') {
       return CorruptError("tokenizer.ggml.tokens: byte token {} is '{}', not of the form <0xXX>",

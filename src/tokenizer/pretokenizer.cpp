@@ -117,6 +117,36 @@ std::string PcreErrorText(int code) {
   return reinterpret_cast<const char*>(buffer);
 }
 
+// The JIT's default 32 KiB stack overflows on long runs (e.g. 100k spaces);
+// each thread gets one that may grow to 8 MiB.
+pcre2_match_context* ThreadMatchContext() {
+  struct Context {
+    pcre2_match_context* context = pcre2_match_context_create(nullptr);
+    pcre2_jit_stack* stack = pcre2_jit_stack_create(32 * 1024, 8 * 1024 * 1024, nullptr);
+    Context() { pcre2_jit_stack_assign(context, nullptr, stack); }
+    ~Context() {
+      pcre2_jit_stack_free(stack);
+      pcre2_match_context_free(context);
+    }
+  };
+  thread_local Context context;
+  return context.context;
+}
+
+// pcre2_match with a fallback: if the JIT gives up (stack or match limit), the
+// interpreter (which keeps its backtracking on the heap) tries again, so a
+// match is never lost silently. Returns the pcre2_match code.
+int Match(const pcre2_code* code, PCRE2_SPTR subject, size_t length, size_t offset,
+          pcre2_match_data* match) {
+  int rc =
+      pcre2_match(code, subject, length, offset, PCRE2_NO_UTF_CHECK, match, ThreadMatchContext());
+  if (rc < 0 && rc != PCRE2_ERROR_NOMATCH) {
+    rc = pcre2_match(code, subject, length, offset, PCRE2_NO_UTF_CHECK | PCRE2_NO_JIT, match,
+                     nullptr);
+  }
+  return rc;
+}
+
 }  // namespace
 
 struct RegexPreTokenizer::Compiled {
@@ -173,9 +203,8 @@ std::vector<std::string_view> RegexPreTokenizer::Split(std::string_view text) co
       size_t start = 0;   // where unmatched text begins
       size_t offset = 0;  // where the next search begins
       while (offset < piece.size()) {
-        const int rc = pcre2_match(pattern->code, subject, piece.size(), offset, PCRE2_NO_UTF_CHECK,
-                                   match, nullptr);
-        if (rc < 0) break;  // no match (or a matching limit): the rest stays one piece
+        const int rc = Match(pattern->code, subject, piece.size(), offset, match);
+        if (rc < 0) break;  // no (further) match: the rest stays one piece
         const PCRE2_SIZE* ovector = pcre2_get_ovector_pointer(match);
         const size_t begin = ovector[0], end = ovector[1];
         if (end == begin) {

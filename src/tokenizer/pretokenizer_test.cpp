@@ -42,6 +42,17 @@ TEST(RegexPreTokenizerTest, Gpt2AndLlama3Splits) {
   EXPECT_EQ(SplitWith("smollm", "a 12b"), (Pieces{"a", " ", "1", "2", "b"}));
 }
 
+TEST(RegexPreTokenizerTest, LongRunsSplitLikeShortOnes) {
+  // 100k spaces: the lookahead alternative backtracks over the whole run; the
+  // JIT needs a bigger stack than its default for this.
+  const std::string text = "a" + std::string(100000, ' ') + "b" + std::string(100000, 'x');
+  const Pieces pieces = SplitWith("gpt-2", text);
+  ASSERT_EQ(pieces.size(), 3u);
+  EXPECT_EQ(pieces[0], "a");
+  EXPECT_EQ(pieces[1].size(), 99999u);  // all spaces but the one " b" takes
+  EXPECT_EQ(pieces[2].size(), 100002u);
+}
+
 TEST(RegexPreTokenizerTest, InvalidPatternIsAnError) {
   auto tokenizer = RegexPreTokenizer::FromPatterns({"(unclosed"});
   ASSERT_FALSE(tokenizer.ok());

@@ -17,8 +17,15 @@ namespace hearth {
 
 using TokenId = int32_t;
 
+// All methods are const and thread-safe: one Tokenizer can serve many
+// sessions. It copies what it needs from the GgufFile (which may be closed).
+// Token ids, pieces and end-of-generation sets equal llama.cpp's (see
+// llamacpp_vectors_test.cpp); vocabulary building blocks are in vocab.h.
 class Tokenizer {
  public:
+  // Fails (naming the key or token) for an unsupported tokenizer model or
+  // pre-tokenizer, inconsistent arrays, malformed <0xXX> byte tokens or
+  // special-token ids outside the vocabulary.
   static Result<std::unique_ptr<Tokenizer>> FromGguf(const GgufFile& file);
   virtual ~Tokenizer() = default;
 
@@ -31,6 +38,9 @@ class Tokenizer {
   // The bytes a token stands for (byte tokens "<0x0A>" give the byte; control
   // tokens give their text only if render_special).
   virtual std::string TokenToPiece(TokenId id, bool render_special) const = 0;
+  // The concatenated pieces. For SentencePiece vocabularies with a space
+  // prefix the result starts with the space Encode added (" Hello"), exactly
+  // as streaming the same ids would print it.
   std::string Decode(std::span<const TokenId> ids, bool render_special) const;
 
   virtual int32_t vocab_size() const = 0;

@@ -78,9 +78,16 @@ MALFORMED = {
 }
 
 
-def corpus_files() -> list[Path]:
-    """Malformed files committed by the GGUF work, if that corpus has a malformed/ folder."""
-    return sorted((REPO / "tests" / "gguf_corpus" / "malformed").glob("*.gguf"))
+def corpus_cases() -> list:
+    """Files of the GGUF corpus (tests/gguf_corpus/expected.json) the reader must reject at
+    open: (file, expected message substring). Entries that open fine or fail only a typed
+    lookup (`accessor`) are not `show` errors and are left out."""
+    manifest = REPO / "tests" / "gguf_corpus" / "expected.json"
+    if not manifest.is_file():
+        return []
+    return [pytest.param(e["file"], e["message"], id=e["file"])
+            for e in json.loads(manifest.read_text())
+            if e["code"] != "ok" and "accessor" not in e]
 
 
 def _assert_one_line_error(result, what: str) -> None:
@@ -98,10 +105,12 @@ def test_show_rejects_malformed_file(hearth, tmp_path, name):
 
 
 # Defined only when the corpus exists, so an absent corpus never shows up as a skip.
-if corpus_files():
-    @pytest.mark.parametrize("path", corpus_files(), ids=lambda p: p.name)
-    def test_show_rejects_corpus_file(hearth, path):
-        _assert_one_line_error(hearth("show", path), path.name)
+if corpus_cases():
+    @pytest.mark.parametrize("name,message", corpus_cases())
+    def test_show_rejects_corpus_file(hearth, name, message):
+        result = hearth("show", REPO / "tests" / "gguf_corpus" / name)
+        _assert_one_line_error(result, name)
+        assert message in result.stderr, result.stderr
 
 
 def test_show_missing_file(hearth, tmp_path):
