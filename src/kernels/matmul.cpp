@@ -52,7 +52,6 @@ void MatMul(const TensorView& w, const float* x, int64_t n_tokens, float* y, Thr
   const auto* w_data = static_cast<const uint8_t*>(w.data);
   const internal::TileDotFn tile_dot =
       internal::TileDotFor(kernels.isa, w.type, internal::kTileTokens);
-  const internal::TileDotFn tile_dot1 = internal::TileDotFor(kernels.isa, w.type, 1);
   // y: [n_tokens, n_out]
   pool.ParallelFor(n_out, [&](int64_t begin, int64_t end) {
     const auto dot = [&](int64_t r, int64_t t) {
@@ -77,15 +76,7 @@ void MatMul(const TensorView& w, const float* x, int64_t n_tokens, float* y, Thr
         }
       }
       for (; t < n_tokens; ++t) {
-        int64_t r = tile;
-        if (tile_dot1 != nullptr) {
-          for (; r + internal::kTileRows <= tile_end; r += internal::kTileRows) {
-            tile_dot1(n_in, w_data + static_cast<uint64_t>(r) * w_row_bytes, w_row_bytes,
-                      act + static_cast<uint64_t>(t) * act_row_bytes, act_row_bytes,
-                      y + t * n_out + r, n_out);
-          }
-        }
-        for (; r < tile_end; ++r) dot(r, t);
+        for (int64_t r = tile; r < tile_end; ++r) dot(r, t);
       }
     }
   });
