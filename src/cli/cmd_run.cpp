@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <fstream>
 #include <memory>
@@ -34,6 +35,15 @@ struct RunOptions {
   bool verbose = false;
   SamplingParams sampling;
 };
+
+// Ctrl-C stops generation cleanly (the text so far and the timings are still
+// printed); a second Ctrl-C kills the process as usual.
+volatile std::sig_atomic_t g_interrupted = 0;
+
+void OnInterrupt(int) {
+  g_interrupted = 1;
+  std::signal(SIGINT, SIG_DFL);
+}
 
 // Used when -c is not given: llama.cpp's default, capped by what the model was
 // trained for (the cache grows with it).
@@ -108,16 +118,18 @@ Status Run(RunOptions& options) {
   request.prompt = options.prompt;
   request.max_tokens = options.max_tokens;
   request.sampling = options.sampling;
-  HEARTH_ASSIGN_OR_RETURN(
-      GenerationStats stats,
-      generator->Generate(request, [](std::string_view text, const SampledToken*) {
-        if (!text.empty()) {
-          std::fwrite(text.data(), 1, text.size(), stdout);
-          std::fflush(stdout);
-        }
-        return true;
-      }));
-  PrintStats(stats, n_ctx);
+  g_interrupted = 0;
+  std::signal(SIGINT, OnInterrupt);
+  auto stats = generator->Generate(request, [](std::string_view text, const SampledToken*) {
+    if (!text.empty()) {
+      std::fwrite(text.data(), 1, text.size(), stdout);
+      std::fflush(stdout);
+    }
+    return g_interrupted == 0;
+  });
+  std::signal(SIGINT, SIG_DFL);
+  if (!stats.ok()) return stats.status();
+  PrintStats(*stats, n_ctx);
   return Status::Ok();
 }
 

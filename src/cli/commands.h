@@ -24,6 +24,7 @@ void RegisterShowCommand(CLI::App& app, ExitCode& exit_code);
 void RegisterTokenizeCommand(CLI::App& app, ExitCode& exit_code);
 void RegisterRunCommand(CLI::App& app, ExitCode& exit_code);
 void RegisterPerplexityCommand(CLI::App& app, ExitCode& exit_code);
+void RegisterTemplateCommand(CLI::App& app, ExitCode& exit_code);
 void RegisterBenchCommand(CLI::App& app, ExitCode& exit_code);
 
 }  // namespace hearth::cli

@@ -25,6 +25,7 @@ int main(int argc, char** argv) {
   RegisterTokenizeCommand(app, exit_code);
   RegisterRunCommand(app, exit_code);
   RegisterPerplexityCommand(app, exit_code);
+  RegisterTemplateCommand(app, exit_code);
   RegisterBenchCommand(app, exit_code);
   try {
     app.parse(argc, argv);

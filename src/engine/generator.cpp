@@ -53,10 +53,16 @@ Result<std::vector<int32_t>> Generator::TokenizePrompt(const GenerationRequest& 
     }
     tokens.push_back(tokenizer.bos());
   }
-  if (tokens.size() > static_cast<size_t>(cache_->capacity())) {
-    return OutOfRangeError(
-        "the prompt is {} tokens but the context holds only {} (raise it with -c)", tokens.size(),
-        cache_->capacity());
+  const int32_t capacity = cache_->capacity();
+  if (tokens.size() > static_cast<size_t>(capacity)) {
+    const int32_t model_limit = model_->model->spec().n_ctx_train;
+    if (model_limit > capacity) {
+      return OutOfRangeError(
+          "the prompt is {} tokens but the context holds only {} (the model allows up to {})",
+          tokens.size(), capacity, model_limit);
+    }
+    return OutOfRangeError("the prompt is {} tokens but the model's context length is {}",
+                           tokens.size(), capacity);
   }
   return tokens;
 }

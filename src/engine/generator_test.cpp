@@ -118,6 +118,8 @@ TEST(GeneratorTest, PromptLongerThanTheContextIsAnError) {
   EXPECT_EQ(stats.status().code(), StatusCode::kOutOfRange);
   EXPECT_NE(stats.status().message().find("6 tokens"), std::string::npos)
       << stats.status().message();
+  EXPECT_NE(stats.status().message().find("allows up to 64"), std::string::npos)
+      << stats.status().message();
   EXPECT_TRUE(model->calls.empty());
 }
 

@@ -242,6 +242,35 @@ float DotF16Scalar(const uint16_t* a, const uint16_t* b, int64_t n) {
   return DotF16Tail(sum, a + i, b + i, n - i);
 }
 
+float DotF16GemvScalar(const uint16_t* a, const uint16_t* b, int64_t n) {
+  const auto& half = HalfTable();
+  float acc[4][8] = {};
+  const int64_t steps_end = n & ~int64_t{31};
+  for (int64_t i = 0; i < steps_end; i += 32) {
+    for (int r = 0; r < 4; ++r) {
+      for (int l = 0; l < 8; ++l) {
+        const int64_t k = i + 8 * r + l;
+        acc[r][l] = std::fma(half[a[k]], half[b[k]], acc[r][l]);
+      }
+    }
+  }
+  // Registers 0+2 and 1+3, then 0+1; then the 8 lanes: (l, l+4) pairs, then
+  // two horizontal adds: ((0+4)+(1+5)) + ((2+6)+(3+7)).
+  float lanes[8];
+  for (int l = 0; l < 8; ++l) lanes[l] = (acc[0][l] + acc[2][l]) + (acc[1][l] + acc[3][l]);
+  float t[4];
+  for (int l = 0; l < 4; ++l) t[l] = lanes[l] + lanes[l + 4];
+  const float sum = (t[0] + t[1]) + (t[2] + t[3]);
+  return DotF16GemvTail(sum, a + steps_end, b + steps_end, n - steps_end);
+}
+
+float DotF16GemvTail(float sum, const uint16_t* a, const uint16_t* b, int64_t n) {
+  const auto& half = HalfTable();
+  double total = sum;
+  for (int64_t i = 0; i < n; ++i) total += static_cast<double>(half[a[i]] * half[b[i]]);
+  return static_cast<float>(total);
+}
+
 float DotF16Tail(float sum, const uint16_t* a, const uint16_t* b, int64_t n) {
   const auto& half = HalfTable();
   for (int64_t i = 0; i < n; ++i) sum += half[a[i]] * half[b[i]];
@@ -252,6 +281,12 @@ float DotF16Tail(float sum, const uint16_t* a, const uint16_t* b, int64_t n) {
 
 float DotF16(const uint16_t* a, const uint16_t* b, int64_t n) {
   static const DotF16Fn fn = PickDotF16();
+  return fn(a, b, n);
+}
+
+float DotF16Gemv(const uint16_t* a, const uint16_t* b, int64_t n) {
+  static const DotF16Fn fn = kernels::BestIsa() >= kernels::Isa::kAvx2 ? internal::DotF16GemvAvx2
+                                                                       : internal::DotF16GemvScalar;
   return fn(a, b, n);
 }
 
@@ -266,14 +301,15 @@ struct AttentionScratch {
 // One query head of one token.
 void AttendOne(const float* q, int32_t p1, const uint16_t* k, const uint16_t* v, int64_t v_stride,
                int32_t kv_head, const AttentionShape& shape, const AttentionParams& params,
-               AttentionScratch& s, float* out) {
+               bool gemv, AttentionScratch& s, float* out) {
+  const DotF16Fn dot = gemv ? DotF16Gemv : DotF16;
   const int32_t d = shape.head_dim;
   const int32_t lo = params.window > 0 ? std::max(0, p1 - params.window + 1) : 0;
   FloatToHalfRow(q, s.q.data(), d);
   float max = -std::numeric_limits<float>::infinity();
   for (int32_t j = lo; j <= p1; ++j) {
     const uint16_t* kj = k + (static_cast<int64_t>(j) * shape.n_head_kv + kv_head) * d;
-    float score = DotF16(kj, s.q.data(), d);
+    float score = dot(kj, s.q.data(), d);
     if (params.softcap > 0.0f) {
       score = params.softcap * std::tanh(score * (1.0f / params.softcap));
     }
@@ -284,8 +320,10 @@ void AttendOne(const float* q, int32_t p1, const uint16_t* k, const uint16_t* v,
   // Keep 8-aligned absolute positions so each position lands in the same
   // lane as in llama.cpp's computation over the whole cache; masked
   // positions weigh exactly 0.
-  const int64_t begin = lo & ~7;
-  const int64_t end = (static_cast<int64_t>(p1) + 8) & ~int64_t{7};
+  // (groups of 8 for the softmax and the GEMM, of 32 for the GEMV).
+  const int64_t align = gemv ? 32 : 8;
+  const int64_t begin = lo & ~(align - 1);
+  const int64_t end = (static_cast<int64_t>(p1) + align) & ~(align - 1);
   std::fill(s.scores.begin() + begin, s.scores.begin() + lo, 0.0f);
   std::fill(s.scores.begin() + p1 + 1, s.scores.begin() + end, 0.0f);
   for (int32_t j = lo; j <= p1; ++j) s.scores[j] = ExpGgml(s.scores[j] - max);
@@ -293,7 +331,7 @@ void AttendOne(const float* q, int32_t p1, const uint16_t* k, const uint16_t* v,
   for (int64_t j = begin; j < end; ++j) s.probs[j] = FloatToHalf(s.scores[j] * inv);
   const uint16_t* vh = v + static_cast<int64_t>(kv_head) * d * v_stride;
   for (int32_t i = 0; i < d; ++i) {
-    out[i] = DotF16(vh + i * v_stride + begin, s.probs.data() + begin, end - begin);
+    out[i] = dot(vh + i * v_stride + begin, s.probs.data() + begin, end - begin);
   }
 }
 
@@ -313,7 +351,7 @@ void Attention(const float* q, int64_t n_tokens, int32_t pos0, const uint16_t* k
       const int32_t h = static_cast<int32_t>(item % shape.n_head);
       const int64_t offset = (t * shape.n_head + h) * shape.head_dim;
       AttendOne(q + offset, pos0 + static_cast<int32_t>(t), k, v, v_stride, h / group, shape,
-                params, scratch, out + offset);
+                params, /*gemv=*/n_tokens == 1, scratch, out + offset);
     }
   });
 }

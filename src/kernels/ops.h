@@ -65,8 +65,13 @@ float Gelu(float x);
 void SwiGlu(const float* gate, const float* up, float* y, int64_t n);
 void GeGlu(const float* gate, const float* up, float* y, int64_t n);
 
-// sum_i a[i] * b[i] for fp16 vectors, accumulated as described at the top.
+// sum_i a[i] * b[i] for fp16 vectors in f32, in one of ggml's two orders:
+// DotF16 as its F16 GEMM (llamafile tinyBLAS: one 8-lane FMA accumulator),
+// used by llama.cpp for batches of >= 2 tokens; DotF16Gemv as ggml_vec_dot_f16
+// (four 8-lane accumulators over steps of 32, the rest added in double), used
+// for a single token.
 float DotF16(const uint16_t* a, const uint16_t* b, int64_t n);
+float DotF16Gemv(const uint16_t* a, const uint16_t* b, int64_t n);
 
 struct AttentionShape {
   int32_t n_head = 0;
@@ -85,8 +90,9 @@ struct AttentionParams {
 //  q:   [n_tokens, n_head, head_dim] f32
 //  k:   [>= pos0+n_tokens, n_head_kv, head_dim] fp16 (position-major)
 //  v:   [n_head_kv, head_dim, v_stride] fp16 (transposed: positions innermost),
-//       v_stride a multiple of 8 and >= pos0+n_tokens rounded up to 8; entries past
-//       the filled positions must be finite (they are multiplied by 0).
+//       v_stride a multiple of 32 and >= pos0+n_tokens rounded up to 32; entries
+//       past the filled positions must be finite (they are multiplied by 0).
+// One token uses DotF16Gemv, more use DotF16, as llama.cpp does.
 //  out: [n_tokens, n_head, head_dim] f32
 // Work is split over (token, head) pairs on `pool`.
 void Attention(const float* q, int64_t n_tokens, int32_t pos0, const uint16_t* k, const uint16_t* v,
@@ -99,6 +105,10 @@ float DotF16Scalar(const uint16_t* a, const uint16_t* b, int64_t n);
 float DotF16Avx2(const uint16_t* a, const uint16_t* b, int64_t n);
 void SwiGluScalar(const float* gate, const float* up, float* y, int64_t n);
 void SwiGluAvx2(const float* gate, const float* up, float* y, int64_t n);
+float DotF16GemvScalar(const uint16_t* a, const uint16_t* b, int64_t n);
+float DotF16GemvAvx2(const uint16_t* a, const uint16_t* b, int64_t n);
+// The part of DotF16Gemv past the last whole step of 32: added in double.
+float DotF16GemvTail(float sum, const uint16_t* a, const uint16_t* b, int64_t n);
 // sum + a[i] * b[i] for i < n, each product rounded to f32 before adding.
 float DotF16Tail(float sum, const uint16_t* a, const uint16_t* b, int64_t n);
 }  // namespace internal

@@ -41,6 +41,25 @@ __m256 Exp8(__m256 x) {
 
 }  // namespace
 
+float DotF16GemvAvx2(const uint16_t* a, const uint16_t* b, int64_t n) {
+  __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(),
+                   _mm256_setzero_ps()};
+  const int64_t steps_end = n & ~int64_t{31};
+  for (int64_t i = 0; i < steps_end; i += 32) {
+    for (int r = 0; r < 4; ++r) {
+      const auto* pa = reinterpret_cast<const __m128i*>(a + i + 8 * r);
+      const auto* pb = reinterpret_cast<const __m128i*>(b + i + 8 * r);
+      acc[r] = _mm256_fmadd_ps(_mm256_cvtph_ps(_mm_loadu_si128(pa)),
+                               _mm256_cvtph_ps(_mm_loadu_si128(pb)), acc[r]);
+    }
+  }
+  const __m256 x = _mm256_add_ps(_mm256_add_ps(acc[0], acc[2]), _mm256_add_ps(acc[1], acc[3]));
+  const __m128 t0 = _mm_add_ps(_mm256_castps256_ps128(x), _mm256_extractf128_ps(x, 1));
+  const __m128 t1 = _mm_hadd_ps(t0, t0);
+  const float sum = _mm_cvtss_f32(_mm_hadd_ps(t1, t1));
+  return DotF16GemvTail(sum, a + steps_end, b + steps_end, n - steps_end);
+}
+
 void SwiGluAvx2(const float* gate, const float* up, float* y, int64_t n) {
   int64_t i = 0;
   for (; i + 8 <= n; i += 8) {

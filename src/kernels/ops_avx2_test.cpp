@@ -37,7 +37,7 @@ TEST(OpsAvx2Test, DotF16MatchesScalarBitForBit) {
   if (!HaveAvx2()) GTEST_SKIP() << "this CPU lacks AVX2/FMA/F16C";
   std::mt19937 rng(4);
   std::normal_distribution<float> dist;
-  for (int n : {8, 16, 64, 72, 256, 13, 3}) {
+  for (int n : {8, 16, 64, 72, 256, 13, 3, 32, 96, 100, 512}) {
     std::vector<uint16_t> a(n), b(n);
     for (int i = 0; i < n; ++i) {
       a[i] = FloatToHalf(dist(rng));
@@ -45,6 +45,9 @@ TEST(OpsAvx2Test, DotF16MatchesScalarBitForBit) {
     }
     ASSERT_EQ(internal::DotF16Avx2(a.data(), b.data(), n),
               internal::DotF16Scalar(a.data(), b.data(), n))
+        << n;
+    ASSERT_EQ(internal::DotF16GemvAvx2(a.data(), b.data(), n),
+              internal::DotF16GemvScalar(a.data(), b.data(), n))
         << n;
   }
 }

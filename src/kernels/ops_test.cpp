@@ -207,6 +207,22 @@ TEST(OpsTest, DotF16ScalarIsExactOnSmallIntegers) {
   }
   EXPECT_EQ(internal::DotF16Scalar(a.data(), b.data(), 29), expected);
   EXPECT_EQ(DotF16(a.data(), b.data(), 29), expected);
+  EXPECT_EQ(internal::DotF16GemvScalar(a.data(), b.data(), 29), expected);
+  EXPECT_EQ(DotF16Gemv(a.data(), b.data(), 29), expected);
+}
+
+TEST(OpsTest, DotF16OrdersDifferOnlyInRounding) {
+  std::mt19937 rng(12);
+  std::normal_distribution<float> dist;
+  std::vector<uint16_t> a(300), b(300);
+  double exact = 0;
+  for (int i = 0; i < 300; ++i) {
+    a[i] = FloatToHalf(dist(rng));
+    b[i] = FloatToHalf(dist(rng));
+    exact += double(HalfToFloat(a[i])) * HalfToFloat(b[i]);
+  }
+  EXPECT_NEAR(DotF16(a.data(), b.data(), 300), exact, 1e-4);
+  EXPECT_NEAR(DotF16Gemv(a.data(), b.data(), 300), exact, 1e-4);
 }
 
 // Naive attention with the same fp16 roundings (q, K, V, softmax weights) in double.
@@ -249,12 +265,11 @@ std::vector<float> ReferenceAttention(const std::vector<float>& q, int64_t n_tok
   return out;
 }
 
-void CheckAttention(const AttentionParams& params, int n_threads) {
+void CheckAttention(const AttentionParams& params, int n_threads, int64_t n_tokens = 5) {
   const AttentionShape shape{4, 2, 16};
-  const int64_t n_tokens = 5;
-  const int32_t pos0 = 14;  // 14 cached positions + 5 new
-  const int32_t n_kv = pos0 + n_tokens;
-  const int64_t v_stride = 24;
+  const int32_t pos0 = 14;  // 14 cached positions + the new ones
+  const int32_t n_kv = pos0 + static_cast<int32_t>(n_tokens);
+  const int64_t v_stride = 32;
   const auto q = RandomVector(n_tokens * shape.n_head * shape.head_dim, 8);
   const auto kf = RandomVector(n_kv * shape.n_head_kv * shape.head_dim, 9);
   const auto vf = RandomVector(shape.n_head_kv * shape.head_dim * v_stride, 10);
@@ -277,19 +292,23 @@ void CheckAttention(const AttentionParams& params, int n_threads) {
 TEST(OpsAttentionTest, CausalGqaMatchesReference) { CheckAttention({0.25f, 0.0f, 0}, 1); }
 TEST(OpsAttentionTest, SlidingWindowMatchesReference) { CheckAttention({0.25f, 0.0f, 6}, 2); }
 TEST(OpsAttentionTest, SoftcapMatchesReference) { CheckAttention({0.7f, 2.0f, 0}, 3); }
+TEST(OpsAttentionTest, OneTokenMatchesReference) { CheckAttention({0.25f, 0.0f, 0}, 2, 1); }
+TEST(OpsAttentionTest, OneTokenSlidingWindowMatchesReference) {
+  CheckAttention({0.25f, 0.0f, 6}, 1, 1);
+}
 
 TEST(OpsAttentionTest, FirstTokenReturnsItsOwnValue) {
   // One position: softmax weight 1, so the output is V rounded as stored.
   const AttentionShape shape{2, 1, 8};
   const auto q = RandomVector(16, 11);
-  std::vector<uint16_t> k(8), v(8 * 8);
+  std::vector<uint16_t> k(8), v(8 * 32);
   for (int d = 0; d < 8; ++d) {
     k[d] = FloatToHalf(0.1f * d);
-    v[d * 8] = FloatToHalf(1.5f + d);
+    v[d * 32] = FloatToHalf(1.5f + d);
   }
   std::vector<float> out(16);
   ThreadPool pool(1);
-  Attention(q.data(), 1, 0, k.data(), v.data(), 8, shape, {1.0f, 0.0f, 0}, out.data(), pool);
+  Attention(q.data(), 1, 0, k.data(), v.data(), 32, shape, {1.0f, 0.0f, 0}, out.data(), pool);
   for (int h = 0; h < 2; ++h) {
     for (int d = 0; d < 8; ++d) EXPECT_EQ(out[h * 8 + d], 1.5f + d);
   }

@@ -16,7 +16,7 @@ Result<std::unique_ptr<F16KvCache>> F16KvCache::Create(const void* owner, int32_
   cache->capacity_ = n_ctx;
   cache->n_head_kv_ = n_head_kv;
   cache->head_dim_ = head_dim;
-  cache->v_stride_ = (static_cast<int64_t>(n_ctx) + 7) & ~int64_t{7};
+  cache->v_stride_ = (static_cast<int64_t>(n_ctx) + 31) & ~int64_t{31};
   const size_t k_elems = static_cast<size_t>(n_ctx) * n_head_kv * head_dim;
   const size_t v_elems = static_cast<size_t>(cache->v_stride_) * n_head_kv * head_dim;
   for (int32_t layer = 0; layer < n_layer; ++layer) {

@@ -29,7 +29,8 @@ class F16KvCache : public KvCache {
   int32_t n_layer() const { return static_cast<int32_t>(k_.size()); }
   int32_t n_head_kv() const { return n_head_kv_; }
   int32_t head_dim() const { return head_dim_; }
-  // Positions per row of the transposed V: capacity rounded up to 8 lanes.
+  // Positions per row of the transposed V: capacity rounded up to 32 (the
+  // attention dot products read whole groups of 8 or 32 positions).
   int64_t v_stride() const { return v_stride_; }
 
   // K of `layer`: [capacity, n_head_kv, head_dim]; V: [n_head_kv, head_dim, v_stride].

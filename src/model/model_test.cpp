@@ -87,9 +87,11 @@ TEST(ModelTest, BatchMatchesTokenByToken) {
     ASSERT_TRUE(model->Forward({&kPrompt[t], 1}, **step_cache, false, step).ok());
     ASSERT_EQ(step.size(), 512u);
     for (int i = 0; i < 512; ++i) {
-      // F32 weights: only the f32 summation order may differ between batch
-      // shapes, so logits of size ~10 agree to ~1e-5.
-      ASSERT_NEAR(all[t * 512 + i], step[i], 1e-4) << "token " << t << " logit " << i;
+      // Like llama.cpp, a batch and a single token sum attention dot products
+      // in different orders (GEMM vs GEMV), and f32 weights are dotted in
+      // different orders too: logits of size ~10 agree to ~1e-4, and 1e-3
+      // still catches any real difference (a wrong position or cache row).
+      ASSERT_NEAR(all[t * 512 + i], step[i], 1e-3) << "token " << t << " logit " << i;
     }
   }
   // A continuation after a batch equals one after single steps.
@@ -97,7 +99,7 @@ TEST(ModelTest, BatchMatchesTokenByToken) {
   const int32_t next = 42;
   ASSERT_TRUE(model->Forward({&next, 1}, **batch_cache, false, after_batch).ok());
   ASSERT_TRUE(model->Forward({&next, 1}, **step_cache, false, after_steps).ok());
-  for (int i = 0; i < 512; ++i) ASSERT_NEAR(after_batch[i], after_steps[i], 1e-4) << i;
+  for (int i = 0; i < 512; ++i) ASSERT_NEAR(after_batch[i], after_steps[i], 1e-3) << i;
 }
 
 TEST(ModelTest, ForwardPastTheContextIsOutOfRangeAndLeavesTheCache) {

@@ -1,7 +1,8 @@
 // Token ids recorded from llama.cpp itself (testdata/llamacpp_vectors.tsv,
 // made with testdata/llamacpp_reference.cc): 135 strings, random mixes of
 // words, digits, whitespace runs, scripts, emoji, special-token texts and raw
-// malformed bytes, for the 10 shared vocabularies and SmolLM2, with and
+// malformed bytes, for the 10 shared vocabularies, SmolLM2 and stories260K
+// (whose metadata marks absent ids with UINT32_MAX), with and
 // without parse_special (and 20 of them with add_special, BOS/EOS included).
 // Hearth must produce the same ids.
 //
@@ -77,12 +78,13 @@ std::string Join(const std::vector<TokenId>& ids) {
 
 TEST(LlamaCppVectorsTest, IdsEqualLlamaCpp) {
   const auto by_vocab = ReadVectors();
-  ASSERT_EQ(by_vocab.size(), 11u) << "testdata/llamacpp_vectors.tsv is missing or incomplete";
+  ASSERT_EQ(by_vocab.size(), 12u) << "testdata/llamacpp_vectors.tsv is missing or incomplete";
   for (const auto& [name, vectors] : by_vocab) {
-    const std::string path =
-        name.rfind("SmolLM2", 0) == 0
-            ? hearth::testing::ModelsDir() + "/" + name + ".gguf"
-            : hearth::testing::SharedDir() + "/data/vocab/ggml-vocab-" + name + ".gguf";
+    std::string path = hearth::testing::SharedDir() + "/data/vocab/ggml-vocab-" + name + ".gguf";
+    if (name.rfind("SmolLM2", 0) == 0) path = hearth::testing::ModelsDir() + "/" + name + ".gguf";
+    if (name == "stories260K") {
+      path = hearth::testing::SharedDir() + "/data/tinystories-260k/stories260K.gguf";
+    }
     auto file = GgufFile::Open(path);
     ASSERT_TRUE(file.ok()) << file.status().ToString();
     auto tokenizer = Tokenizer::FromGguf(**file);
