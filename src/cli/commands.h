@@ -26,5 +26,6 @@ void RegisterRunCommand(CLI::App& app, ExitCode& exit_code);
 void RegisterPerplexityCommand(CLI::App& app, ExitCode& exit_code);
 void RegisterTemplateCommand(CLI::App& app, ExitCode& exit_code);
 void RegisterQuantizeCommand(CLI::App& app, ExitCode& exit_code);
+void RegisterBenchCommand(CLI::App& app, ExitCode& exit_code);
 
 }  // namespace hearth::cli

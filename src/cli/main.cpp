@@ -27,6 +27,7 @@ int main(int argc, char** argv) {
   RegisterPerplexityCommand(app, exit_code);
   RegisterTemplateCommand(app, exit_code);
   RegisterQuantizeCommand(app, exit_code);
+  RegisterBenchCommand(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {

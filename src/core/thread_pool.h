@@ -3,7 +3,11 @@
 // Run(fn) calls fn(thread_index, n_threads) once on every thread (the caller
 // is thread 0) and returns when all calls have returned. Workers stay alive
 // between calls so the per-operation overhead is one wake-up, not a spawn:
-// small models run hundreds of operations per token.
+// small models run hundreds of operations per token. Waiting threads (idle
+// workers, the caller waiting for the last worker) first spin for a short
+// while, so back-to-back operations cost an atomic handoff rather than a
+// futex wake-up, then block on a condition variable so an idle pool takes no
+// CPU.
 #pragma once
 
 #include <atomic>
@@ -43,10 +47,18 @@ class ThreadPool {
   std::mutex mutex_;
   std::condition_variable work_ready_;
   std::condition_variable work_done_;
-  const std::function<void(int, int)>* job_ = nullptr;
-  uint64_t generation_ = 0;  // bumped for each Run; workers wait for a new value
-  int pending_ = 0;          // workers still running the current job
-  bool stopping_ = false;
+  // Spins until done() or the spin budget is spent; true if done().
+  template <typename Done>
+  static bool SpinUntil(const Done& done);
+
+  std::atomic<const std::function<void(int, int)>*> job_{nullptr};
+  // Bumped (release) for each Run after job_ is set; workers wait for a new value.
+  std::atomic<uint64_t> generation_{0};
+  std::atomic<int> pending_{0};  // workers still running the current job
+  // Guarded by mutex_: who is blocked (so wake-ups are only sent when needed).
+  int sleeping_workers_ = 0;
+  bool caller_sleeping_ = false;
+  std::atomic<bool> stopping_{false};
 };
 
 }  // namespace hearth

@@ -110,6 +110,11 @@ TypeKernels TypeKernelsFor(Isa isa, TensorType type) {
   }
 }
 
+TileDotFn TileDotFor(Isa isa, TensorType type, int n_tokens) {
+  // AVX-512 has its own vec_dot numerics; it gets no tile until it has its own.
+  return isa == Isa::kAvx2 ? Avx2TileDot(type, n_tokens) : nullptr;
+}
+
 }  // namespace internal
 
 std::string_view IsaName(Isa isa) {

@@ -34,4 +34,21 @@ TypeKernels Avx512TypeKernels(TensorType type);
 // The entries of `isa` (precondition: IsaAvailable(isa)).
 TypeKernels TypeKernelsFor(Isa isa, TensorType type);
 
+// A register tile of MatMul: for r < kTileRows, t < n_tokens (kTileTokens or 1),
+//   y[t * y_stride + r] = vec_dot(n, w + r * w_stride, a + t * a_stride)
+// with the ISA's vec_dot for the type, bit for bit (same float operations in
+// the same order); only loads and weight unpacking are shared.
+inline constexpr int kTileRows = 4;
+inline constexpr int kTileTokens = 2;
+using TileDotFn = void (*)(int64_t n, const uint8_t* w, uint64_t w_stride, const uint8_t* a,
+                           uint64_t a_stride, float* y, int64_t y_stride);
+// The AVX2 tile of kTileRows x n_tokens for `type`, or null when there is none.
+TileDotFn Avx2TileDot(TensorType type, int n_tokens);
+// The tile of kTileRows x n_tokens (kTileTokens or 1) matching
+// TypeKernelsFor(isa, type).vec_dot, or null (then MatMul calls vec_dot).
+// MatMul uses only the kTileTokens tile: the 1-token tile (generation) was
+// measured ~25% slower than row-by-row vec_dot when the weights stream from
+// DRAM (SmolLM2-135M Q4_1, one thread), though faster when they are cached.
+TileDotFn TileDotFor(Isa isa, TensorType type, int n_tokens);
+
 }  // namespace hearth::kernels::internal

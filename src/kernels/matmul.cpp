@@ -50,16 +50,33 @@ void MatMul(const TensorView& w, const float* x, int64_t n_tokens, float* y, Thr
 
   const uint64_t w_row_bytes = w.row_bytes();
   const auto* w_data = static_cast<const uint8_t*>(w.data);
+  const internal::TileDotFn tile_dot =
+      internal::TileDotFor(kernels.isa, w.type, internal::kTileTokens);
   // y: [n_tokens, n_out]
   pool.ParallelFor(n_out, [&](int64_t begin, int64_t end) {
+    const auto dot = [&](int64_t r, int64_t t) {
+      y[t * n_out + r] = vec_dot(n_in, w_data + static_cast<uint64_t>(r) * w_row_bytes,
+                                 act + static_cast<uint64_t>(t) * act_row_bytes);
+    };
     for (int64_t tile = begin; tile < end; tile += kRowTile) {
       const int64_t tile_end = std::min(end, tile + kRowTile);
-      for (int64_t t = 0; t < n_tokens; ++t) {
-        const uint8_t* a = act + static_cast<uint64_t>(t) * act_row_bytes;
-        float* y_row = y + t * n_out;
-        for (int64_t r = tile; r < tile_end; ++r) {
-          y_row[r] = vec_dot(n_in, w_data + static_cast<uint64_t>(r) * w_row_bytes, a);
+      int64_t t = 0;
+      if (tile_dot != nullptr) {
+        // Register tiles of kTileRows x kTileTokens; the ragged edges by vec_dot.
+        for (; t + internal::kTileTokens <= n_tokens; t += internal::kTileTokens) {
+          int64_t r = tile;
+          for (; r + internal::kTileRows <= tile_end; r += internal::kTileRows) {
+            tile_dot(n_in, w_data + static_cast<uint64_t>(r) * w_row_bytes, w_row_bytes,
+                     act + static_cast<uint64_t>(t) * act_row_bytes, act_row_bytes,
+                     y + t * n_out + r, n_out);
+          }
+          for (; r < tile_end; ++r) {
+            for (int64_t u = t; u < t + internal::kTileTokens; ++u) dot(r, u);
+          }
         }
+      }
+      for (; t < n_tokens; ++t) {
+        for (int64_t r = tile; r < tile_end; ++r) dot(r, t);
       }
     }
   });
