@@ -8,6 +8,7 @@ These use the CLI as the README documents it:
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -83,12 +84,27 @@ def expected_continuation(prompt: dict, n: int) -> str:
     return data.decode("utf-8", errors="replace")
 
 
+def model_context_length(hearth, manifest) -> int:
+    shown = hearth("show", model_path(manifest), "--json", "--no-hash")
+    assert shown.returncode == 0, shown.stderr
+    return int(json.loads(shown.stdout)["context_length"])
+
+
 @pytest.mark.parametrize("model_id,index", prompt_cases(RUN_MODELS))
 def test_greedy_run_matches_llama_cpp(hearth, model_id, index):
     manifest = load_manifest(model_id)
     prompt = manifest["prompts"][index]
     result = hearth("run", model_path(manifest), "-p", prompt["text"], "-n", N_RUN,
                     "--temp", "0")
+    context_length = model_context_length(hearth, manifest)
+    if len(prompt["prompt_ids"]) > context_length:
+        # llama.cpp ran past the model's trained context (n_ctx 512); Hearth refuses with one
+        # clear line naming both numbers instead of silently degrading.
+        assert result.returncode != 0
+        assert f"the prompt is {len(prompt['prompt_ids'])} tokens" in result.stderr
+        assert f"context length is {context_length}" in result.stderr
+        assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+        return
     assert result.returncode == 0, result.stderr
     output = result.stdout
     if output.startswith(prompt["text"]):  # the prompt may be echoed before the continuation
