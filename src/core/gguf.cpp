@@ -35,30 +35,6 @@ bool IsKnownValueType(uint32_t raw) {
   return raw <= static_cast<uint32_t>(GgufValueType::kFloat64);
 }
 
-// Bytes of one element of a fixed-size type; 0 for string and array.
-uint64_t FixedSizeOf(GgufValueType type) {
-  switch (type) {
-    case GgufValueType::kUint8:
-    case GgufValueType::kInt8:
-    case GgufValueType::kBool:
-      return 1;
-    case GgufValueType::kUint16:
-    case GgufValueType::kInt16:
-      return 2;
-    case GgufValueType::kUint32:
-    case GgufValueType::kInt32:
-    case GgufValueType::kFloat32:
-      return 4;
-    case GgufValueType::kUint64:
-    case GgufValueType::kInt64:
-    case GgufValueType::kFloat64:
-      return 8;
-    case GgufValueType::kString:
-    case GgufValueType::kArray:
-      return 0;
-  }
-  return 0;
-}
 
 // Reads one GGUF image front to back. Every read is bounds-checked against the
 // bytes that remain; every error names the file and the field being read.
@@ -208,7 +184,7 @@ Status Parser::ParseValue(GgufValueType type, int depth, std::string_view field,
 }
 
 Status Parser::ParseScalar(GgufValueType type, std::string_view field, GgufValue* out) {
-  const uint64_t size = FixedSizeOf(type);
+  const uint64_t size = GgufValueTypeSize(type);
   HEARTH_RETURN_IF_ERROR(Need(size, field));
   const uint8_t* p = bytes_ + pos_;
   pos_ += size;
@@ -272,7 +248,7 @@ Status Parser::ParseArray(int depth, std::string_view field, GgufValue* out) {
     return Corrupt(field, "array of unknown element type {}", raw_elem_type);
   }
   out->elem_type = static_cast<GgufValueType>(raw_elem_type);
-  const uint64_t fixed = FixedSizeOf(out->elem_type);
+  const uint64_t fixed = GgufValueTypeSize(out->elem_type);
   const uint64_t min_elem = fixed                                      ? fixed
                             : out->elem_type == GgufValueType::kString ? kMinStringBytes
                                                                        : kMinArrayBytes;
@@ -496,6 +472,30 @@ Status GgufFile::Parse(const GgufLimits& limits) {
   for (size_t i = 0; i < metadata_.size(); ++i) metadata_index_.emplace(metadata_[i].first, i);
   for (size_t i = 0; i < tensors_.size(); ++i) tensor_index_.emplace(tensors_[i].name, i);
   return Status::Ok();
+}
+
+uint64_t GgufValueTypeSize(GgufValueType type) {
+  switch (type) {
+    case GgufValueType::kUint8:
+    case GgufValueType::kInt8:
+    case GgufValueType::kBool:
+      return 1;
+    case GgufValueType::kUint16:
+    case GgufValueType::kInt16:
+      return 2;
+    case GgufValueType::kUint32:
+    case GgufValueType::kInt32:
+    case GgufValueType::kFloat32:
+      return 4;
+    case GgufValueType::kUint64:
+    case GgufValueType::kInt64:
+    case GgufValueType::kFloat64:
+      return 8;
+    case GgufValueType::kString:
+    case GgufValueType::kArray:
+      return 0;
+  }
+  return 0;
 }
 
 }  // namespace hearth

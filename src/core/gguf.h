@@ -42,6 +42,9 @@ enum class GgufValueType : uint32_t {
 
 std::string_view GgufValueTypeName(GgufValueType type);
 
+// Bytes of one element of a fixed-size type; 0 for kString and kArray.
+uint64_t GgufValueTypeSize(GgufValueType type);
+
 // One metadata value. Scalars are widened (all integers to int64/uint64, floats
 // to double) but keep their declared `type`. Arrays keep their element type;
 // numeric arrays are views of the raw little-endian elements in the file.

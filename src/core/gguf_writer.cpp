@@ -52,28 +52,6 @@ GgufEncodedValue ArrayHeader(GgufValueType elem_type, uint64_t count) {
   return encoded;
 }
 
-// Bytes per element of a numeric or bool array element type.
-uint64_t ElementBytes(GgufValueType type) {
-  switch (type) {
-    case GgufValueType::kUint8:
-    case GgufValueType::kInt8:
-    case GgufValueType::kBool:
-      return 1;
-    case GgufValueType::kUint16:
-    case GgufValueType::kInt16:
-      return 2;
-    case GgufValueType::kUint32:
-    case GgufValueType::kInt32:
-    case GgufValueType::kFloat32:
-      return 4;
-    case GgufValueType::kUint64:
-    case GgufValueType::kInt64:
-    case GgufValueType::kFloat64:
-      return 8;
-    default:
-      return 0;
-  }
-}
 
 GgufEncodedValue EncodeArrayValue(const GgufValue& value) {
   GgufEncodedValue encoded = ArrayHeader(value.elem_type, value.count);
@@ -86,7 +64,7 @@ GgufEncodedValue EncodeArrayValue(const GgufValue& value) {
     }
   } else if (value.raw != nullptr) {
     encoded.payload.insert(encoded.payload.end(), value.raw,
-                           value.raw + value.count * ElementBytes(value.elem_type));
+                           value.raw + value.count * GgufValueTypeSize(value.elem_type));
   }
   return encoded;
 }
