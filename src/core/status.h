@@ -21,6 +21,7 @@ enum class StatusCode {
   kUnsupported,      // valid input Hearth does not handle (unknown architecture, tensor type)
   kOutOfRange,       // a position, id or size beyond a documented bound
   kCancelled,        // the user or client stopped the operation
+  kResourceExhausted,  // a bounded queue or limit is full: try again later (HTTP 429)
   kInternal,         // a bug in Hearth: an invariant did not hold
 };
 
@@ -61,6 +62,7 @@ HEARTH_DEFINE_STATUS_MAKER(CorruptError, kCorrupt)
 HEARTH_DEFINE_STATUS_MAKER(UnsupportedError, kUnsupported)
 HEARTH_DEFINE_STATUS_MAKER(OutOfRangeError, kOutOfRange)
 HEARTH_DEFINE_STATUS_MAKER(CancelledError, kCancelled)
+HEARTH_DEFINE_STATUS_MAKER(ResourceExhaustedError, kResourceExhausted)
 HEARTH_DEFINE_STATUS_MAKER(InternalError, kInternal)
 #undef HEARTH_DEFINE_STATUS_MAKER
 

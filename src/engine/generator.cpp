@@ -23,6 +23,8 @@ const char* StopReasonName(StopReason reason) {
       return "context full";
     case StopReason::kCancelled:
       return "cancelled";
+    case StopReason::kStopSequence:
+      return "stop sequence";
   }
   return "unknown";
 }

@@ -32,7 +32,8 @@ enum class StopReason {
   kEndOfGeneration,  // the model produced an end-of-generation token
   kMaxTokens,        // max_tokens were generated
   kContextFull,      // the cache holds n_ctx positions: nothing more fits
-  kCancelled,        // the callback returned false
+  kCancelled,        // the callback returned false (or the client cancelled)
+  kStopSequence,     // a stop string appeared (the server's `stop`)
 };
 const char* StopReasonName(StopReason reason);
 
