@@ -5,16 +5,18 @@
 namespace hearth {
 namespace {
 
-size_t CommonPrefix(const std::vector<int32_t>& cached, std::span<const int32_t> prompt) {
-  const size_t limit = std::min(cached.size(), prompt.empty() ? 0 : prompt.size() - 1);
+// How many leading tokens of `sequence` a request for `prompt` may reuse.
+size_t Reusable(const CachedSequence& sequence, std::span<const int32_t> prompt) {
+  const size_t limit = std::min(sequence.exact, prompt.size() < 2 ? 0 : prompt.size() - 2);
   size_t n = 0;
-  while (n < limit && cached[n] == prompt[n]) ++n;
+  while (n < limit && sequence.tokens[n] == prompt[n]) ++n;
   return n;
 }
 
 void Empty(CachedSequence& sequence, const std::string& owner) {
   sequence.cache->Truncate(0);
   sequence.tokens.clear();
+  sequence.exact = 0;
   sequence.owner = owner;
 }
 
@@ -26,7 +28,7 @@ Result<std::unique_ptr<CachedSequence>> PrefixCache::Acquire(const std::string& 
   size_t best_length = 0;
   for (auto it = idle_.begin(); it != idle_.end(); ++it) {
     if ((*it)->owner != owner) continue;
-    const size_t length = CommonPrefix((*it)->tokens, prompt);
+    const size_t length = Reusable(**it, prompt);
     if (length > best_length) {
       best = it;
       best_length = length;
@@ -37,6 +39,7 @@ Result<std::unique_ptr<CachedSequence>> PrefixCache::Acquire(const std::string& 
     idle_.erase(best);
     sequence->cache->Truncate(static_cast<int32_t>(best_length));
     sequence->tokens.resize(best_length);
+    sequence->exact = best_length;
     return sequence;
   }
   if (!idle_.empty() && static_cast<int32_t>(idle_.size()) >= capacity_) {

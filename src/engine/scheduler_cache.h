@@ -20,7 +20,13 @@ namespace hearth {
 struct CachedSequence {
   std::unique_ptr<KvCache> cache;
   std::vector<int32_t> tokens;  // tokens[i] is at position i; size() == cache->size()
-  std::string owner;            // who may reuse it (the API key)
+  // The leading tokens whose keys and values are exactly what evaluating them
+  // afresh as a prompt gives: those evaluated in chunks of two or more. A
+  // token evaluated alone (a generated one) takes attention's one-query
+  // kernel, which rounds differently; reusing only the exact prefix keeps a
+  // request's output independent of what the cache happened to hold.
+  size_t exact = 0;
+  std::string owner;  // who may reuse it (the API key)
 };
 
 class PrefixCache {
@@ -30,8 +36,9 @@ class PrefixCache {
       : model_(model), n_ctx_(n_ctx), capacity_(capacity) {}
 
   // A cache for `prompt` from `owner`: the idle cache of that owner sharing
-  // the longest prefix with the prompt (cut to at most prompt.size() - 1
-  // tokens, so the last prompt token is evaluated and gives logits); else an
+  // the longest exact prefix with the prompt (cut to at most prompt.size() - 2
+  // tokens, so that the rest is evaluated as a chunk of two or more, as it
+  // would be afresh, and the last prompt token gives logits); else an
   // emptied one (the least recently used idle cache when `capacity` are idle,
   // or a new one). Caches of other owners are never reused with content.
   Result<std::unique_ptr<CachedSequence>> Acquire(const std::string& owner,

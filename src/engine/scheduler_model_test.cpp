@@ -157,6 +157,49 @@ TEST(SchedulerModelTest, EightConcurrentRequestsGiveWhatEachGivesAlone) {
   EXPECT_GE(recording->max_sequences.load(), 4) << "the requests never shared a forward pass";
 }
 
+TEST(SchedulerModelTest, AReusedPrefixGivesWhatAFreshEvaluationGives) {
+  auto loaded = LoadStories();
+  ASSERT_NE(loaded, nullptr);
+  SchedulerOptions options;
+  options.n_batch = 7;
+  auto service = CreateScheduler(loaded, options);
+  ASSERT_TRUE(service.ok());
+  auto run = [&](std::vector<int32_t> prompt, const char* owner) {
+    CompletionRequest request;
+    request.prompt = std::move(prompt);
+    request.max_tokens = 12;
+    request.sampling.temperature = 0.8f;
+    request.sampling.seed = 42;
+    request.sampling.n_probs = 3;
+    request.cache_owner = owner;
+    auto completion = (*service)->Submit(std::move(request));
+    EXPECT_TRUE(completion.ok());
+    return completion.ok() ? Drain(**completion) : Output{};
+  };
+  const Tokenizer& tokenizer = *loaded->tokenizer;
+  const std::vector<int32_t> first =
+      tokenizer.Encode("Once upon a time, a little fox", true, false);
+  const Output answer = run(first, "alice");
+  ASSERT_EQ(answer.done.usage.cached_tokens, 0);
+  // The next turn: the first prompt, its answer and more text.
+  std::vector<int32_t> next = first;
+  next.insert(next.end(), answer.tokens.begin(), answer.tokens.end());
+  const std::vector<int32_t> more = tokenizer.Encode(" The next day,", false, false);
+  next.insert(next.end(), more.begin(), more.end());
+
+  const Output fresh = run(next, "bob");
+  EXPECT_EQ(fresh.done.usage.cached_tokens, 0);
+  const Output reused = run(next, "alice");
+  EXPECT_EQ(reused.done.usage.cached_tokens, static_cast<int32_t>(first.size()));
+  EXPECT_EQ(reused.tokens, fresh.tokens);
+  EXPECT_EQ(reused.probs, fresh.probs);
+  // The same request again reuses all but its last two tokens.
+  const Output again = run(next, "alice");
+  EXPECT_EQ(again.done.usage.cached_tokens, static_cast<int32_t>(next.size()) - 2);
+  EXPECT_EQ(again.tokens, fresh.tokens);
+  EXPECT_EQ(again.probs, fresh.probs);
+}
+
 std::vector<float> ReferenceEmbedding(const std::vector<int32_t>& tokens) {
   auto loaded = LoadModel(StoriesPath(), ModelOptions{1});
   EXPECT_TRUE(loaded.ok());

@@ -170,6 +170,9 @@ void Worker::Step() {
   for (size_t i = 0; i < batch.size(); ++i) {
     Slot& slot = *members[i];
     CachedSequence& sequence = *slot.sequence;
+    if (sequence.exact == sequence.tokens.size() && batch[i].tokens.size() >= 2) {
+      sequence.exact += batch[i].tokens.size();
+    }
     sequence.tokens.insert(sequence.tokens.end(), batch[i].tokens.begin(), batch[i].tokens.end());
     if (!slot.generating) slot.evaluated += batch[i].tokens.size();
     if (batch[i].logits == SequenceBatch::Logits::kNone) continue;
