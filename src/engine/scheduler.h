@@ -101,6 +101,12 @@ class Worker {
   Status ComputeEmbedding(std::span<const int32_t> tokens, std::vector<float>& embedding);
   // One forward pass over every active slot, then sampling.
   void Step();
+  // The step's inputs: one token per generating slot, then prompt chunks.
+  void BuildBatch(std::vector<SequenceBatch>& batch, std::vector<Slot*>& members);
+  // Notes that `evaluated` tokens are now in the slot's cache.
+  void Record(Slot& slot, std::span<const int32_t> evaluated);
+  // Picks the slot's next token from `logits` and posts its event.
+  void SampleNext(Slot& slot, std::span<const float> logits);
   // Ends the slot's request with `status` / `reason`, releases its cache.
   void Finish(Slot& slot, StopReason reason, Status status, std::string text = "");
   void Post(RequestState* state, CompletionEvent event);

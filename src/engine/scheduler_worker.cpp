@@ -130,22 +130,41 @@ void Worker::Admit(std::shared_ptr<RequestState> state) {
 }
 
 void Worker::Step() {
-  // Inputs: one token per generating slot, then prompt chunks in admission order.
   std::vector<SequenceBatch> batch;
   std::vector<Slot*> members;
+  BuildBatch(batch, members);
+  if (batch.empty()) return;
+  if (Status status = model_->model->ForwardBatch(batch, logits_); !status.ok()) {
+    for (Slot* slot : members) Finish(*slot, StopReason::kCancelled, status);
+    return;
+  }
+  const size_t n_vocab = static_cast<size_t>(model_->model->spec().n_vocab);
+  size_t row = 0;
+  for (size_t i = 0; i < batch.size(); ++i) {
+    Slot& slot = *members[i];
+    Record(slot, batch[i].tokens);
+    if (batch[i].logits == SequenceBatch::Logits::kNone) continue;
+    SampleNext(slot, std::span<const float>(logits_).subspan(row * n_vocab, n_vocab));
+    ++row;
+  }
+}
+
+void Worker::BuildBatch(std::vector<SequenceBatch>& batch, std::vector<Slot*>& members) {
+  // One token per generating slot...
   for (Slot& slot : slots_) {
     if (!slot.state || !slot.generating) continue;
     batch.push_back({std::span<const int32_t>(&slot.next_token, 1), slot.sequence->cache.get(),
                      SequenceBatch::Logits::kLast});
     members.push_back(&slot);
   }
+  // ... then prompt chunks, first come first served, within n_batch tokens
+  // (at least two prompt tokens per step, so that admission always progresses).
   std::vector<Slot*> prompting;
   for (Slot& slot : slots_) {
     if (slot.state && !slot.generating) prompting.push_back(&slot);
   }
   std::sort(prompting.begin(), prompting.end(),
             [](const Slot* a, const Slot* b) { return a->order < b->order; });
-  // At least two prompt tokens per step, so that admission always progresses.
   size_t budget = static_cast<size_t>(
       std::max<int64_t>(options_.n_batch - static_cast<int64_t>(batch.size()), 2));
   for (Slot* slot : prompting) {
@@ -153,47 +172,39 @@ void Worker::Step() {
     const size_t take = ChunkSize(remaining, budget);
     if (take == 0) continue;
     budget -= std::min(take, budget);
-    const bool last = take == remaining;
+    const bool last = take == remaining;  // its logits give the first token
     batch.push_back({std::span<const int32_t>(slot->prompt).subspan(slot->evaluated, take),
                      slot->sequence->cache.get(),
                      last ? SequenceBatch::Logits::kLast : SequenceBatch::Logits::kNone});
     members.push_back(slot);
   }
-  if (batch.empty()) return;
+}
 
-  if (Status status = model_->model->ForwardBatch(batch, logits_); !status.ok()) {
-    for (Slot* slot : members) Finish(*slot, StopReason::kCancelled, status);
-    return;
+void Worker::Record(Slot& slot, std::span<const int32_t> evaluated) {
+  CachedSequence& sequence = *slot.sequence;
+  if (sequence.exact == sequence.tokens.size() && evaluated.size() >= 2) {
+    sequence.exact += evaluated.size();
   }
-  const int32_t n_vocab = model_->model->spec().n_vocab;
-  size_t row = 0;
-  for (size_t i = 0; i < batch.size(); ++i) {
-    Slot& slot = *members[i];
-    CachedSequence& sequence = *slot.sequence;
-    if (sequence.exact == sequence.tokens.size() && batch[i].tokens.size() >= 2) {
-      sequence.exact += batch[i].tokens.size();
-    }
-    sequence.tokens.insert(sequence.tokens.end(), batch[i].tokens.begin(), batch[i].tokens.end());
-    if (!slot.generating) slot.evaluated += batch[i].tokens.size();
-    if (batch[i].logits == SequenceBatch::Logits::kNone) continue;
-    const std::span<const float> logits(logits_.data() + row * n_vocab, n_vocab);
-    ++row;
-    if (!slot.generating) {
-      slot.generating = true;
-      slot.first_sample = Clock::now();
-    }
-    const bool room = sequence.cache->size() < sequence.cache->capacity();
-    SequenceStep step = slot.generator->Advance(logits, room);
-    slot.next_token = slot.generator->next_token();
-    if (step.has_token) {
-      if (slot.usage.completion_tokens == 0) {
-        slot.usage.time_to_first_token = Seconds(slot.state->submitted, Clock::now());
-      }
-      ++slot.usage.completion_tokens;
-      Post(slot.state.get(), std::move(step.event));
-    }
-    if (step.done) Finish(slot, step.stop_reason, step.status, std::move(step.final_text));
+  sequence.tokens.insert(sequence.tokens.end(), evaluated.begin(), evaluated.end());
+  if (!slot.generating) slot.evaluated += evaluated.size();
+}
+
+void Worker::SampleNext(Slot& slot, std::span<const float> logits) {
+  if (!slot.generating) {
+    slot.generating = true;
+    slot.first_sample = Clock::now();
   }
+  const KvCache& cache = *slot.sequence->cache;
+  SequenceStep step = slot.generator->Advance(logits, cache.size() < cache.capacity());
+  slot.next_token = slot.generator->next_token();
+  if (step.has_token) {
+    if (slot.usage.completion_tokens == 0) {
+      slot.usage.time_to_first_token = Seconds(slot.state->submitted, Clock::now());
+    }
+    ++slot.usage.completion_tokens;
+    Post(slot.state.get(), std::move(step.event));
+  }
+  if (step.done) Finish(slot, step.stop_reason, step.status, std::move(step.final_text));
 }
 
 void Worker::Finish(Slot& slot, StopReason reason, Status status, std::string text) {
