@@ -11,6 +11,18 @@
 //    Hub::work (the worker waits for requests, cancellations, embeddings or
 //    shutdown), RequestState::ready (a client waits for events),
 //    EmbedJob::ready (an Embed caller waits for its result).
+//  - The model's Forward* are not thread-safe: while a scheduler runs, nothing
+//    else may evaluate the same LoadedModel (its tokenizer is free to use).
+//
+// A step (Worker::Step): every generating slot contributes its next token,
+// then slots still reading their prompt contribute chunks, first come first
+// served, within n_batch tokens; one Model::ForwardBatch evaluates them all,
+// and each slot whose logits came back samples its next token. Requests are
+// admitted into free slots between steps. Results are bit-identical to the
+// request running alone because every row of the batch is computed
+// independently of the others, and prompt chunks are never split so as to
+// leave a one-token chunk (attention with one query takes another kernel).
+// A finished request's cache goes to the PrefixCache (scheduler_cache.h).
 #pragma once
 
 #include <chrono>
