@@ -190,6 +190,26 @@ TEST(SchedulerTest, ConstraintMasksBeforeSamplingAndProbabilitiesAreTheModels) {
   for (float p : probs) EXPECT_NEAR(p, other, 1e-6);
 }
 
+// Bans every token: a broken constraint must fail its request, not hang it.
+class NothingConstraint : public TokenConstraint {
+ public:
+  void Mask(std::span<float> logits) const override {
+    for (float& l : logits) l = -INFINITY;
+  }
+  Status Accept(int32_t) override { return InvalidArgumentError("nothing is allowed"); }
+  bool IsComplete() const override { return false; }
+};
+
+TEST(SchedulerTest, AConstraintThatAllowsNothingFailsTheRequest) {
+  auto service = MakeService(MakeFakeLoadedModel(nullptr));
+  CompletionRequest request = Greedy({kA});
+  request.constraint = std::make_unique<NothingConstraint>();
+  Output out = RunToEnd(*service, std::move(request));
+  EXPECT_TRUE(out.tokens.empty());
+  EXPECT_EQ(out.done.status.code(), StatusCode::kInternal);
+  EXPECT_EQ(RunToEnd(*service, Greedy({kA}, 1)).text, "b");  // the service carries on
+}
+
 TEST(SchedulerTest, BadRequestsAreRejected) {
   auto service = MakeService(MakeFakeLoadedModel(nullptr));
   EXPECT_EQ(service->Submit(Greedy({})).status().code(), StatusCode::kInvalidArgument);
