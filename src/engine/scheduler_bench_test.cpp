@@ -80,3 +80,50 @@ TEST(SchedulerBench, DISABLED_AggregateThroughputSmolLM2) {
 
 }  // namespace
 }  // namespace hearth
+
+namespace hearth {
+namespace {
+
+// One decoding step of 8 sequences: one ForwardBatch against 8 Forward calls.
+TEST(SchedulerBench, DISABLED_DecodeStepBatchedVsSequential) {
+  const std::string path = testing::ModelsDir() + "/SmolLM2-135M-Instruct.Q4_1.gguf";
+  ASSERT_TRUE(std::filesystem::exists(path)) << path << " is missing";
+  auto loaded = LoadModel(path);
+  ASSERT_TRUE(loaded.ok());
+  Model& model = *(*loaded)->model;
+  constexpr int kSequences = 8;
+  constexpr int kSteps = 16;
+  std::vector<std::unique_ptr<KvCache>> caches;
+  std::vector<float> logits;
+  const std::vector<int32_t> prompt = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
+  for (int i = 0; i < kSequences; ++i) {
+    auto cache = model.NewCache(256);
+    ASSERT_TRUE(cache.ok());
+    caches.push_back(std::move(cache).value());
+    ASSERT_TRUE(model.Forward(prompt, *caches.back(), false, logits).ok());
+  }
+  std::vector<int32_t> tokens(kSequences, 42);
+  for (int round = 0; round < 2; ++round) {
+    auto start = std::chrono::steady_clock::now();
+    for (int step = 0; step < kSteps; ++step) {
+      for (int i = 0; i < kSequences; ++i) {
+        ASSERT_TRUE(model.Forward({&tokens[i], 1}, *caches[i], false, logits).ok());
+      }
+    }
+    const double sequential =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    start = std::chrono::steady_clock::now();
+    for (int step = 0; step < kSteps; ++step) {
+      std::vector<SequenceBatch> batch;
+      for (int i = 0; i < kSequences; ++i) batch.push_back({{&tokens[i], 1}, caches[i].get()});
+      ASSERT_TRUE(model.ForwardBatch(batch, logits).ok());
+    }
+    const double batched =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    std::printf("8 sequences x %d steps: sequential %.1f ms/step, batched %.1f ms/step\n", kSteps,
+                1e3 * sequential / kSteps, 1e3 * batched / kSteps);
+  }
+}
+
+}  // namespace
+}  // namespace hearth
