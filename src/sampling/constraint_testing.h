@@ -7,11 +7,10 @@
 #include <cmath>
 #include <cstdint>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <random>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "sampling/constraint.h"
 #include "sampling/constraint_vocab.h"
@@ -26,13 +25,64 @@ namespace hearth::testing {
 inline std::shared_ptr<const ConstraintVocab> SyntheticVocab() {
   std::vector<std::string> pieces;
   for (int b = 0; b < 256; ++b) pieces.push_back(std::string(1, static_cast<char>(b)));
-  for (const char* fragment :
-       {"{\"", "\":", "\": ", "\", \"", "\",\"", "\"}", "}]", "]}", "},{", "[{", "[\"", "\"]",
-        "\\u00", "\\n", "\\\"", "\\\\", "\\ud83d", "true", "false", "null", "tru", "nul", "0.",
-        ".5", "e+1", "E-", "-1", "12", "345", "00", "name", "arguments", "city", "id", "ab", " ",
-        "  ", "   ", "\n", "\n  ", " \"", ", ", "é", "ü", "日本", "\xC3", "\xA9", "\xE6\x97",
-        "\xF0\x9F\x98\x80", "<tool_call>", "<tool_call>\n", "\n</tool_call>", "</", "tool",
-        "_call", ">\n{\"", "\"name\": \"", "\", \"arguments\": "}) {
+  for (const char* fragment : {"{\"",
+                               "\":",
+                               "\": ",
+                               "\", \"",
+                               "\",\"",
+                               "\"}",
+                               "}]",
+                               "]}",
+                               "},{",
+                               "[{",
+                               "[\"",
+                               "\"]",
+                               "\\u00",
+                               "\\n",
+                               "\\\"",
+                               "\\\\",
+                               "\\ud83d",
+                               "true",
+                               "false",
+                               "null",
+                               "tru",
+                               "nul",
+                               "0.",
+                               ".5",
+                               "e+1",
+                               "E-",
+                               "-1",
+                               "12",
+                               "345",
+                               "00",
+                               "name",
+                               "arguments",
+                               "city",
+                               "id",
+                               "ab",
+                               " ",
+                               "  ",
+                               "   ",
+                               "\n",
+                               "\n  ",
+                               " \"",
+                               ", ",
+                               "é",
+                               "ü",
+                               "日本",
+                               "\xC3",
+                               "\xA9",
+                               "\xE6\x97",
+                               "\xF0\x9F\x98\x80",
+                               "<tool_call>",
+                               "<tool_call>\n",
+                               "\n</tool_call>",
+                               "</",
+                               "tool",
+                               "_call",
+                               ">\n{\"",
+                               "\"name\": \"",
+                               "\", \"arguments\": "}) {
     pieces.push_back(fragment);
   }
   std::mt19937_64 rng(7);
@@ -111,8 +161,9 @@ inline WalkResult RandomWalk(TokenConstraint& constraint, const ConstraintVocab&
       token = eog;
     } else {
       // Favour closing tokens more and more as the walk gets long.
-      const bool close = !closers.empty() &&
-                         static_cast<int>(rng() % static_cast<uint64_t>(max_steps)) < 4 * result.steps;
+      const bool close =
+          !closers.empty() &&
+          static_cast<int>(rng() % static_cast<uint64_t>(max_steps)) < 4 * result.steps;
       const auto& pool = close ? closers : allowed;
       token = pool[rng() % pool.size()];
     }
@@ -156,13 +207,14 @@ inline std::string ValidateAgainstSchema(const nlohmann::ordered_json& value,
     bool typed = false;
     for (const auto& t : types) {
       const std::string name = t;
-      typed = typed || (name == "object" && value.is_object()) ||
-              (name == "array" && value.is_array()) || (name == "string" && value.is_string()) ||
-              (name == "boolean" && value.is_boolean()) || (name == "null" && value.is_null()) ||
-              (name == "number" && value.is_number()) ||
-              (name == "integer" && (value.is_number_integer() ||
-                                     (value.is_number_float() &&
-                                      std::floor(value.get<double>()) == value.get<double>())));
+      typed =
+          typed || (name == "object" && value.is_object()) ||
+          (name == "array" && value.is_array()) || (name == "string" && value.is_string()) ||
+          (name == "boolean" && value.is_boolean()) || (name == "null" && value.is_null()) ||
+          (name == "number" && value.is_number()) ||
+          (name == "integer" &&
+           (value.is_number_integer() ||
+            (value.is_number_float() && std::floor(value.get<double>()) == value.get<double>())));
     }
     if (!typed) return "wrong type" + here;
   }
@@ -176,13 +228,15 @@ inline std::string ValidateAgainstSchema(const nlohmann::ordered_json& value,
     }
     const int n = static_cast<int>(schema[key].size());
     if (std::string(key) == "anyOf" && passed == 0) return "no anyOf branch: " + last;
-    if (std::string(key) == "oneOf" && passed != 1) return "oneOf matched " + std::to_string(passed);
+    if (std::string(key) == "oneOf" && passed != 1)
+      return "oneOf matched " + std::to_string(passed);
     if (std::string(key) == "allOf" && passed != n) return "allOf failed: " + last;
   }
   if (value.is_object()) {
     const Json properties = schema.value("properties", Json::object());
     for (const auto& name : schema.value("required", Json::array())) {
-      if (!value.contains(name.get<std::string>())) return "missing " + name.get<std::string>() + here;
+      if (!value.contains(name.get<std::string>()))
+        return "missing " + name.get<std::string>() + here;
     }
     for (const auto& [key, member] : value.items()) {
       std::string error;
@@ -196,8 +250,10 @@ inline std::string ValidateAgainstSchema(const nlohmann::ordered_json& value,
   }
   if (value.is_array()) {
     const size_t n = value.size();
-    if (schema.contains("minItems") && n < schema["minItems"].get<size_t>()) return "too few" + here;
-    if (schema.contains("maxItems") && n > schema["maxItems"].get<size_t>()) return "too many" + here;
+    if (schema.contains("minItems") && n < schema["minItems"].get<size_t>())
+      return "too few" + here;
+    if (schema.contains("maxItems") && n > schema["maxItems"].get<size_t>())
+      return "too many" + here;
     const Json prefix = schema.value("prefixItems", Json::array());
     for (size_t i = 0; i < n; ++i) {
       std::string error;

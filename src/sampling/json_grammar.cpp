@@ -208,8 +208,7 @@ int32_t JsonGrammar::AnyObject() {
   any_object_ = object;
   const Item ws = Ref(Whitespace());
   // object := '{' ws ( '}' | member more ); more := ws ',' ws member more | ws '}'
-  const int32_t member =
-      b_.AddRuleOf({Ref(String(0, -1)), ws, Byte(':'), ws, Ref(AnyValue())});
+  const int32_t member = b_.AddRuleOf({Ref(String(0, -1)), ws, Byte(':'), ws, Ref(AnyValue())});
   const int32_t more = b_.AddRule();
   b_.AddAlternative(more, {ws, Byte(','), ws, Ref(member), Ref(more)});
   b_.AddAlternative(more, {ws, Byte('}')});

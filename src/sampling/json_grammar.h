@@ -4,11 +4,10 @@
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "sampling/grammar.h"
 
@@ -57,8 +56,8 @@ class JsonGrammar {
   int32_t StringRest();
 
   GrammarBuilder& b_;
-  std::optional<int32_t> whitespace_, string_rest_, unbounded_string_, integer_, number_, boolean_, null_,
-      any_value_, any_object_, any_array_, never_;
+  std::optional<int32_t> whitespace_, string_rest_, unbounded_string_, integer_, number_, boolean_,
+      null_, any_value_, any_object_, any_array_, never_;
   std::vector<int32_t> optional_digits_;  // [k]: up to k digits
 };
 

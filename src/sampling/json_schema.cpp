@@ -11,7 +11,8 @@ Result<Grammar> CompileSchema(const Json& schema, const JsonSchemaLimits& limits
   JsonSchemaCompiler compiler(schema, limits, builder);
   HEARTH_ASSIGN_OR_RETURN(const int32_t root, compiler.CompileRoot());
   if (builder.rule_count() > limits.max_rules) {
-    return InvalidArgumentError("JSON schema is too large (over {} grammar rules)", limits.max_rules);
+    return InvalidArgumentError("JSON schema is too large (over {} grammar rules)",
+                                limits.max_rules);
   }
   return builder.Build(root);
 }

@@ -14,9 +14,10 @@ Item Ref(int32_t rule) { return GrammarBuilder::Ref(rule); }
 // Keywords that only describe: they never change which values are valid.
 bool IsAnnotation(const std::string& key) {
   static const char* const kAnnotations[] = {
-      "$schema", "$id",      "$comment", "$defs",      "definitions", "$anchor", "title",
-      "description", "default", "examples", "format", "deprecated",  "readOnly", "writeOnly",
-      "contentMediaType", "contentEncoding", "nullable", "strict", "name"};
+      "$schema",         "$id",        "$comment",    "$defs",     "definitions",
+      "$anchor",         "title",      "description", "default",   "examples",
+      "format",          "deprecated", "readOnly",    "writeOnly", "contentMediaType",
+      "contentEncoding", "nullable",   "strict",      "name"};
   for (const char* annotation : kAnnotations) {
     if (key == annotation) return true;
   }
@@ -58,7 +59,8 @@ Result<int32_t> JsonSchemaCompiler::CompileRoot() {
 Result<int32_t> JsonSchemaCompiler::Compile(const Json& schema, int depth) {
   HEARTH_RETURN_IF_ERROR(CheckDepthAndSize(depth));
   if (schema.is_boolean()) return schema.get<bool>() ? json_.AnyValue() : json_.Never();
-  if (!schema.is_object()) return InvalidArgumentError("a JSON schema must be an object or a boolean");
+  if (!schema.is_object())
+    return InvalidArgumentError("a JSON schema must be an object or a boolean");
   HEARTH_RETURN_IF_ERROR(CheckKeywords(schema));
   if (schema.contains("$ref")) return CompileRef(schema["$ref"], depth);
   if (schema.contains("allOf")) return CompileAllOf(schema, depth);
@@ -70,7 +72,8 @@ Result<int32_t> JsonSchemaCompiler::Compile(const Json& schema, int depth) {
   HEARTH_ASSIGN_OR_RETURN(const std::vector<std::string> types, SchemaTypes(schema));
   if (schema.contains("const")) return CompileValues(Json::array({schema["const"]}), types);
   if (schema.contains("enum")) {
-    if (!schema["enum"].is_array()) return InvalidArgumentError("JSON schema 'enum' must be a list");
+    if (!schema["enum"].is_array())
+      return InvalidArgumentError("JSON schema 'enum' must be a list");
     return CompileValues(schema["enum"], types);
   }
   if (types.empty()) return json_.AnyValue();
@@ -132,7 +135,8 @@ Result<Json> JsonSchemaCompiler::Flatten(const Json& schema, int depth) const {
   if (target->is_boolean()) {
     return *target == true ? Json::object() : Json{{"enum", Json::array()}};
   }
-  if (!target->is_object()) return InvalidArgumentError("a JSON schema must be an object or a boolean");
+  if (!target->is_object())
+    return InvalidArgumentError("a JSON schema must be an object or a boolean");
   HEARTH_RETURN_IF_ERROR(CheckKeywords(*target));
   const auto all_of = target->find("allOf");
   if (all_of == target->end()) return *target;

@@ -9,20 +9,38 @@
 namespace hearth {
 namespace {
 
-constexpr std::array<std::string_view, 7> kTypeNames = {"object", "array",   "string", "number",
-                                                       "integer", "boolean", "null"};
+constexpr std::array<std::string_view, 7> kTypeNames = {"object",  "array",   "string", "number",
+                                                        "integer", "boolean", "null"};
 
 // Keywords that constrain values in ways this subset cannot enforce: a
 // schema using them is refused rather than answered with output that might
 // not validate.
-constexpr std::array<std::string_view, 26> kUnsupported = {
-    "pattern",          "minimum",           "maximum",          "exclusiveMinimum",
-    "exclusiveMaximum", "multipleOf",        "uniqueItems",      "not",
-    "if",               "then",              "else",             "patternProperties",
-    "propertyNames",    "contains",          "minContains",      "maxContains",
-    "minProperties",    "maxProperties",     "dependencies",     "dependentRequired",
-    "dependentSchemas", "unevaluatedItems",  "unevaluatedProperties",
-    "$dynamicRef",      "$recursiveRef",     "additionalItems"};
+constexpr std::array<std::string_view, 26> kUnsupported = {"pattern",
+                                                           "minimum",
+                                                           "maximum",
+                                                           "exclusiveMinimum",
+                                                           "exclusiveMaximum",
+                                                           "multipleOf",
+                                                           "uniqueItems",
+                                                           "not",
+                                                           "if",
+                                                           "then",
+                                                           "else",
+                                                           "patternProperties",
+                                                           "propertyNames",
+                                                           "contains",
+                                                           "minContains",
+                                                           "maxContains",
+                                                           "minProperties",
+                                                           "maxProperties",
+                                                           "dependencies",
+                                                           "dependentRequired",
+                                                           "dependentSchemas",
+                                                           "unevaluatedItems",
+                                                           "unevaluatedProperties",
+                                                           "$dynamicRef",
+                                                           "$recursiveRef",
+                                                           "additionalItems"};
 
 bool IsKnownType(std::string_view name) {
   return std::find(kTypeNames.begin(), kTypeNames.end(), name) != kTypeNames.end();
@@ -95,9 +113,9 @@ Result<std::vector<std::string>> SchemaTypes(const Json& schema) {
     const Json list = type->is_array() ? *type : Json::array({*type});
     for (const auto& name : list) {
       if (!name.is_string() || !IsKnownType(name.get_ref<const std::string&>())) {
-        return InvalidArgumentError("unknown JSON schema type '{}'",
-                                    Printable(name.dump(-1, ' ', false,
-                                                        Json::error_handler_t::replace)));
+        return InvalidArgumentError(
+            "unknown JSON schema type '{}'",
+            Printable(name.dump(-1, ' ', false, Json::error_handler_t::replace)));
       }
       types.push_back(name.get<std::string>());
     }
@@ -143,7 +161,8 @@ Status MergeSchemaInto(Json& into, const Json& extra) {
   }
   for (const auto& [key, value] : extra.items()) {
     if (key == "properties") {
-      if (!value.is_object()) return InvalidArgumentError("JSON schema 'properties' must be an object");
+      if (!value.is_object())
+        return InvalidArgumentError("JSON schema 'properties' must be an object");
       MergeProperties(into, value);
     } else if (key == "required") {
       if (!value.is_array()) return InvalidArgumentError("JSON schema 'required' must be a list");

@@ -68,12 +68,14 @@ Result<int32_t> JsonSchemaCompiler::CompileObject(const Json& schema, int depth)
   const Json empty = Json::object();
   const auto properties_it = schema.find("properties");
   const Json& properties = properties_it == schema.end() ? empty : *properties_it;
-  if (!properties.is_object()) return InvalidArgumentError("JSON schema 'properties' must be an object");
+  if (!properties.is_object())
+    return InvalidArgumentError("JSON schema 'properties' must be an object");
   std::vector<std::string> required;
   if (const auto it = schema.find("required"); it != schema.end()) {
     if (!it->is_array()) return InvalidArgumentError("JSON schema 'required' must be a list");
     for (const Json& name : *it) {
-      if (!name.is_string()) return InvalidArgumentError("JSON schema 'required' must list strings");
+      if (!name.is_string())
+        return InvalidArgumentError("JSON schema 'required' must list strings");
       if (std::find(required.begin(), required.end(), name) == required.end()) {
         required.push_back(name.get<std::string>());
       }
@@ -125,8 +127,8 @@ Result<int32_t> JsonSchemaCompiler::CompileObject(const Json& schema, int depth)
     HEARTH_RETURN_IF_ERROR(CheckDepthAndSize(depth));
     HEARTH_ASSIGN_OR_RETURN(const int32_t value, Compile(*p->schema, depth + 1));
     Sequence member;
-    GrammarBuilder::AppendLiteral(member,
-                                  Json(p->name).dump(-1, ' ', false, Json::error_handler_t::replace));
+    GrammarBuilder::AppendLiteral(
+        member, Json(p->name).dump(-1, ' ', false, Json::error_handler_t::replace));
     member.insert(member.end(), {Ref(ws), Byte(':'), Ref(ws), Ref(value)});
     const int32_t member_rule = b_.AddRuleOf(std::move(member));
     const int32_t first = b_.AddRule();
@@ -160,7 +162,8 @@ Result<int32_t> JsonSchemaCompiler::CompileArray(const Json& schema, int depth) 
   const auto prefix_items = schema.find("prefixItems");
   const Json* prefix_list = nullptr;
   if (prefix_items != schema.end()) {
-    if (!prefix_items->is_array()) return InvalidArgumentError("JSON schema 'prefixItems' must be a list");
+    if (!prefix_items->is_array())
+      return InvalidArgumentError("JSON schema 'prefixItems' must be a list");
     prefix_list = &*prefix_items;
     tail = items == schema.end() ? &kAnything : &*items;
   } else if (items != schema.end() && items->is_array()) {
@@ -196,9 +199,9 @@ Result<int32_t> JsonSchemaCompiler::CompileArray(const Json& schema, int depth) 
   // after[i]: the rest of an array that has i items. Positions up to `last`
   // are unrolled; an unbounded array loops at `last`.
   // (At least 1 when unbounded: the loop writes a comma before each item.)
-  const int64_t last =
-      max_items >= 0 ? max_items
-                     : std::max<int64_t>({static_cast<int64_t>(prefix.size()), min_items, 1});
+  const int64_t last = max_items >= 0
+                           ? max_items
+                           : std::max<int64_t>({static_cast<int64_t>(prefix.size()), min_items, 1});
   std::vector<int32_t> after(static_cast<size_t>(last) + 1);
   for (auto& rule : after) rule = b_.AddRule();
   HEARTH_RETURN_IF_ERROR(CheckDepthAndSize(depth));
@@ -216,7 +219,8 @@ Result<int32_t> JsonSchemaCompiler::CompileArray(const Json& schema, int depth) 
       continue;
     }
     if (i < last) {
-      b_.AddAlternative(rule, separated(i, {Ref(item_at(i)), Ref(after[static_cast<size_t>(i) + 1])}));
+      b_.AddAlternative(rule,
+                        separated(i, {Ref(item_at(i)), Ref(after[static_cast<size_t>(i) + 1])}));
     }
     if (i >= min_items) b_.AddAlternative(rule, close(i));
   }

@@ -81,8 +81,7 @@ const SchemaCase kSchemas[] = {
      R"({"type":"object","properties":{"s":{"type":"string","minLength":2,"maxLength":5},
          "t":{"type":"string","minLength":3},"u":{"type":"string","maxLength":0}},
          "required":["s","t","u"]})"},
-    {"array_bounds",
-     R"({"type":"array","items":{"type":"integer"},"minItems":2,"maxItems":4})"},
+    {"array_bounds", R"({"type":"array","items":{"type":"integer"},"minItems":2,"maxItems":4})"},
     {"prefix_items",
      R"({"type":"array","prefixItems":[{"type":"string"},{"type":"integer"}],
          "items":false,"minItems":1})"},
@@ -196,8 +195,8 @@ TEST(JsonSchemaConstraintTest, StringsRejectRawControlsAndLoneSurrogates) {
 }
 
 TEST(JsonSchemaValidateTest, RejectsUnsupportedKeywordsByName) {
-  for (const char* keyword : {"pattern", "minimum", "multipleOf", "not", "uniqueItems",
-                              "patternProperties", "if"}) {
+  for (const char* keyword :
+       {"pattern", "minimum", "multipleOf", "not", "uniqueItems", "patternProperties", "if"}) {
     Json schema = {{"type", "string"}, {keyword, 1}};
     const Status status = ValidateJsonSchemaSupported(schema);
     EXPECT_EQ(status.code(), StatusCode::kInvalidArgument) << keyword;

@@ -12,7 +12,8 @@ struct Tool {
 };
 
 Result<std::vector<Tool>> ListTools(const Json& tools, std::string_view forced_function) {
-  if (!tools.is_array() || tools.empty()) return InvalidArgumentError("tools must be a non-empty list");
+  if (!tools.is_array() || tools.empty())
+    return InvalidArgumentError("tools must be a non-empty list");
   std::vector<Tool> out;
   for (const Json& entry : tools) {
     const Json* function = &entry;
@@ -43,8 +44,8 @@ Result<int32_t> CompileCall(const Tool& tool, const JsonSchemaLimits& limits,
   HEARTH_ASSIGN_OR_RETURN(const int32_t arguments, compiler.CompileRoot());
   GrammarBuilder::Sequence call;
   GrammarBuilder::AppendLiteral(call, "{\"name\": ");
-  GrammarBuilder::AppendLiteral(call,
-                                Json(tool.name).dump(-1, ' ', false, Json::error_handler_t::replace));
+  GrammarBuilder::AppendLiteral(
+      call, Json(tool.name).dump(-1, ' ', false, Json::error_handler_t::replace));
   GrammarBuilder::AppendLiteral(call, ", \"arguments\": ");
   call.push_back(GrammarBuilder::Ref(arguments));
   GrammarBuilder::AppendLiteral(call, "}");
