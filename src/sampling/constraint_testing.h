@@ -1,4 +1,4 @@
-// Test helpers for constraints (header only, used by *_test.cpp only):
+// Test helpers for constraints (header only; for *_test.cpp and fuzz/ only):
 // a synthetic vocabulary, a seeded random walk through a constraint, and an
 // independent validator for the JSON schema subset of json_schema.h.
 #pragma once

@@ -64,6 +64,7 @@ void GrammarConstraint::StateCache::Clear() {
   tops.clear();
   begin.assign(1, 0);
   next_bytes.clear();
+  row_of.clear();
   transitions.clear();
   by_hash.clear();
 }
@@ -85,20 +86,26 @@ int32_t GrammarConstraint::Intern(const std::vector<StackTop>& tops) const {
   cache_.tops.insert(cache_.tops.end(), tops.begin(), tops.end());
   cache_.begin.push_back(static_cast<uint32_t>(cache_.tops.size()));
   cache_.next_bytes.push_back(matcher_.NextBytes(tops));
-  cache_.transitions.resize(cache_.transitions.size() + 256, kUnknown);
+  cache_.row_of.push_back(-1);
   cache_.by_hash.emplace(hash, id);  // keeps the first state on a (rare) collision
   return id;
 }
 
 int32_t GrammarConstraint::Transition(int32_t state, uint8_t byte) const {
-  const size_t slot = static_cast<size_t>(state) * 256 + byte;
-  if (cache_.transitions[slot] != kUnknown) return cache_.transitions[slot];
   const auto s = static_cast<size_t>(state);
+  int32_t row = cache_.row_of[s];
+  if (row < 0 && cache_.transitions.size() < kMaxRows * 256) {
+    row = static_cast<int32_t>(cache_.transitions.size() / 256);
+    cache_.row_of[s] = row;
+    cache_.transitions.resize(cache_.transitions.size() + 256, kUnknown);
+  }
+  const size_t slot = static_cast<size_t>(row) * 256 + byte;
+  if (row >= 0 && cache_.transitions[slot] != kUnknown) return cache_.transitions[slot];
   const std::span<const StackTop> tops(cache_.tops.data() + cache_.begin[s],
                                        cache_.begin[s + 1] - cache_.begin[s]);
   matcher_.Advance(tops, byte, scratch_);
   const int32_t next = scratch_.empty() ? kDead : Intern(scratch_);
-  cache_.transitions[slot] = next;
+  if (row >= 0) cache_.transitions[slot] = next;
   return next;
 }
 

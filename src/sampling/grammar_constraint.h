@@ -55,12 +55,18 @@ class GrammarConstraint : public TokenConstraint {
     std::vector<StackTop> tops;        // every state's stacks, concatenated
     std::vector<uint32_t> begin;       // state s: tops[begin[s], begin[s + 1])
     std::vector<ByteSet> next_bytes;   // bytes some stack of the state accepts
-    std::vector<int32_t> transitions;  // [state * 256 + byte]: kUnknown, kDead or a state
+    // row_of[state]: its row in `transitions`, or -1 until the walk goes
+    // below that state. A row holds 256 entries, [byte]: kUnknown, kDead or
+    // the next state. Rows are capped (kMaxRows); past the cap transitions
+    // are recomputed rather than stored, so memory stays bounded.
+    std::vector<int32_t> row_of;
+    std::vector<int32_t> transitions;
     std::unordered_map<uint64_t, int32_t> by_hash;
     void Clear();
   };
   static constexpr int32_t kUnknown = -2;
   static constexpr int32_t kDead = -1;
+  static constexpr size_t kMaxRows = 16384;  // 16 MiB of transitions
   int32_t Intern(const std::vector<StackTop>& tops) const;
   int32_t Transition(int32_t state, uint8_t byte) const;
 
