@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The README's first command: install dependencies, build Hearth (release), fetch the default
-# model, then start the main job. With a terminal on stdin it asks for a prompt; without one it
-# answers a single prompt (stdin's text, or a built-in one when stdin is empty) and exits.
+# model, then start the main job: `hearth chat`. With a terminal on stdin that is an interactive
+# chat; without one it answers a single prompt (stdin's text, or a built-in one when stdin is
+# empty) and exits.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -20,20 +21,17 @@ HEARTH="${ROOT}/build/release/hearth"
 MODEL="${XDG_DATA_HOME:-${HOME}/.local/share}/hearth/models/SmolLM2-135M-Instruct.Q4_1.gguf"
 DEFAULT_PROMPT="Write one sentence about why running a language model locally protects privacy."
 
-read_prompt() {
-  local prompt=""
-  if [[ -t 0 ]]; then
-    read -r -p "Prompt (Enter for a sample): " prompt || true
-  else
-    prompt="$(cat)"
-  fi
-  echo "${prompt:-${DEFAULT_PROMPT}}"
-}
-
-# The main job. When `hearth chat` lands, replace the `run` line with:
-#   exec "${HEARTH}" chat "${MODEL}"
+# The main job: `hearth chat`. With a terminal on stdin it is the interactive chat; without
+# one, stdin's text (or a built-in prompt when stdin is empty) is sent as one message through
+# a pipe, and the chat answers it and exits.
 start_main_job() {
-  exec "${HEARTH}" run "${MODEL}" -p "$(read_prompt)" -n 64
+  if [[ -t 0 ]]; then
+    exec "${HEARTH}" chat "${MODEL}"
+  fi
+  local prompt
+  prompt="$(cat | tr '\n' ' ')"
+  [[ -n "${prompt// /}" ]] || prompt="${DEFAULT_PROMPT}"
+  printf '%s\n' "${prompt}" | "${HEARTH}" chat "${MODEL}" -n 256
 }
 
 log "ready: ${HEARTH} with ${MODEL}"

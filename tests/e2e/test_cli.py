@@ -10,7 +10,7 @@ import pytest
 
 from conftest import REPO
 
-SUBCOMMANDS = ["show", "tokenize", "run", "perplexity"]
+SUBCOMMANDS = ["show", "tokenize", "run", "chat", "perplexity"]
 
 
 def test_help_lists_every_subcommand(hearth):

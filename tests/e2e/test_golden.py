@@ -2,7 +2,7 @@
 
 These use the CLI as the README documents it:
   hearth tokenize MODEL TEXT                   token ids, no BOS (--add-special adds it)
-  hearth run MODEL -p PROMPT -n N --temp 0     greedy continuation on stdout
+  hearth run MODEL --raw -p PROMPT -n N --temp 0   greedy continuation on stdout
   hearth perplexity MODEL FILE -c N_CTX        ends with the final perplexity estimate
 """
 
@@ -98,7 +98,8 @@ def model_context_length(hearth, manifest) -> int:
 def test_greedy_run_matches_llama_cpp(hearth, model_id, index):
     manifest = load_manifest(model_id)
     prompt = manifest["prompts"][index]
-    result = hearth("run", model_path(manifest), "-p", prompt["text"], "-n", N_RUN,
+    # --raw: llama.cpp's goldens are plain completions, without the chat template.
+    result = hearth("run", model_path(manifest), "--raw", "-p", prompt["text"], "-n", N_RUN,
                     "--temp", "0")
     context_length = model_context_length(hearth, manifest)
     if len(prompt["prompt_ids"]) > context_length:
@@ -124,7 +125,7 @@ def test_run_without_model_uses_default_model(hearth, tmp_path):
     models.mkdir(parents=True)
     (models / source.name).symlink_to(source)
     prompt = manifest["prompts"][0]
-    result = hearth("run", "-p", prompt["text"], "-n", 4, "--temp", "0",
+    result = hearth("run", "--raw", "-p", prompt["text"], "-n", 4, "--temp", "0",
                     env={"XDG_DATA_HOME": str(tmp_path)})
     assert result.returncode == 0, result.stderr
     output = result.stdout
