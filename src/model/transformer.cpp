@@ -56,8 +56,7 @@ Status TransformerModel::CheckInput(std::span<const int32_t> tokens,
   return Status::Ok();
 }
 
-Status TransformerModel::Forward(std::span<const int32_t> tokens, KvCache& cache_base,
-                                 bool all_logits, std::vector<float>& logits) {
+Status TransformerModel::Evaluate(std::span<const int32_t> tokens, KvCache& cache_base) {
   auto* cache = dynamic_cast<F16KvCache*>(&cache_base);
   HEARTH_RETURN_IF_ERROR(CheckInput(tokens, cache));
   const ModelSpec& s = hp_.spec;
@@ -76,12 +75,28 @@ Status TransformerModel::Forward(std::span<const int32_t> tokens, KvCache& cache
   if (embedding_scale_ != 1.0f) ops::Scale(ws_.x.data(), n * s.n_embd, embedding_scale_);
   for (int32_t layer = 0; layer < s.n_layer; ++layer) RunLayer(layer, batch, *cache);
   cache->SetSize(batch.pos0 + static_cast<int32_t>(n));
+  return Status::Ok();
+}
 
+Status TransformerModel::Forward(std::span<const int32_t> tokens, KvCache& cache, bool all_logits,
+                                 std::vector<float>& logits) {
+  HEARTH_RETURN_IF_ERROR(Evaluate(tokens, cache));
+  const int64_t n = static_cast<int64_t>(tokens.size());
   if (all_logits) {
     ComputeLogits(0, n, logits);
   } else {
     ComputeLogits(n - 1, 1, logits);
   }
+  return Status::Ok();
+}
+
+Status TransformerModel::ForwardHidden(std::span<const int32_t> tokens, KvCache& cache,
+                                       std::vector<float>& hidden) {
+  HEARTH_RETURN_IF_ERROR(Evaluate(tokens, cache));
+  const ModelSpec& s = hp_.spec;
+  const int64_t n = static_cast<int64_t>(tokens.size());
+  hidden.resize(static_cast<size_t>(n) * s.n_embd);
+  ops::RmsNorm(ws_.x.data(), output_norm_, hidden.data(), n, s.n_embd, s.rms_eps);  // [n, n_embd]
   return Status::Ok();
 }
 

@@ -23,6 +23,8 @@ class TransformerModel : public Model {
   // Not thread-safe: one Forward at a time per model (it reuses scratch buffers).
   Status Forward(std::span<const int32_t> tokens, KvCache& cache, bool all_logits,
                  std::vector<float>& logits) override;
+  Status ForwardHidden(std::span<const int32_t> tokens, KvCache& cache,
+                       std::vector<float>& hidden) override;
 
  protected:
   TransformerModel(std::shared_ptr<const GgufFile> file, HParams hp, const ModelOptions& options);
@@ -44,6 +46,9 @@ class TransformerModel : public Model {
 
  private:
   Status CheckInput(std::span<const int32_t> tokens, const F16KvCache* cache) const;
+  // Checks the input, then runs the embedding and every layer: ws_.x holds the
+  // final residual stream [n_tokens, n_embd] and the cache the new positions.
+  Status Evaluate(std::span<const int32_t> tokens, KvCache& cache);
   void ComputeLogits(int64_t first_row, int64_t n_rows, std::vector<float>& logits);
 
   TensorView token_embd_;               // [n_vocab, n_embd]
