@@ -11,6 +11,7 @@
 #include "chat/template.h"
 #include "cli/commands.h"
 #include "core/gguf.h"
+#include "engine/chat_prompt.h"
 
 namespace hearth::cli {
 namespace {
@@ -41,52 +42,28 @@ Result<nlohmann::ordered_json> ReadJson(const std::string& path) {
   return json;
 }
 
-struct TemplateSource {
-  std::string text;
-  std::string bos_token;
-  std::string eos_token;
-};
-
-Result<std::string> TokenText(const GgufFile& file, std::string_view id_key) {
-  HEARTH_ASSIGN_OR_RETURN(uint64_t id, file.GetUint(id_key));
-  HEARTH_ASSIGN_OR_RETURN(const GgufValue* tokens,
-                          file.GetArray("tokenizer.ggml.tokens", GgufValueType::kString));
-  if (id >= tokens->strings.size()) {
-    return CorruptError("{}: {} = {} is past the vocabulary ({} tokens)", file.path(), id_key, id,
-                        tokens->strings.size());
-  }
-  return std::string(tokens->strings[id]);
-}
-
 // A GGUF model's own template and special tokens (a token the model lacks stays "").
-Result<TemplateSource> LoadFromGguf(const std::string& path) {
+Result<ChatTemplateSource> LoadFromGguf(const std::string& path) {
   HEARTH_ASSIGN_OR_RETURN(auto file, GgufFile::Open(path));
-  TemplateSource source;
-  auto text = file->GetString("tokenizer.chat_template");
-  if (!text.ok()) return NotFoundError("{}: the model has no tokenizer.chat_template", path);
-  source.text = std::string(*text);
-  if (file->Find("tokenizer.ggml.bos_token_id") != nullptr) {
-    HEARTH_ASSIGN_OR_RETURN(source.bos_token, TokenText(*file, "tokenizer.ggml.bos_token_id"));
-  }
-  if (file->Find("tokenizer.ggml.eos_token_id") != nullptr) {
-    HEARTH_ASSIGN_OR_RETURN(source.eos_token, TokenText(*file, "tokenizer.ggml.eos_token_id"));
-  }
+  HEARTH_ASSIGN_OR_RETURN(ChatTemplateSource source, ReadChatTemplateSource(*file));
+  if (source.text.empty())
+    return NotFoundError("{}: the model has no tokenizer.chat_template", path);
   return source;
 }
 
-Result<TemplateSource> LoadTemplate(const std::string& path) {
+Result<ChatTemplateSource> LoadTemplate(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return IoError("{}: cannot open", path);
   char magic[4] = {};
   in.read(magic, 4);
   if (in.gcount() == 4 && std::string_view(magic, 4) == "GGUF") return LoadFromGguf(path);
-  TemplateSource source;
+  ChatTemplateSource source;
   HEARTH_ASSIGN_OR_RETURN(source.text, ReadWholeFile(path));
   return source;
 }
 
 Status RunRender(const TemplateOptions& options, bool bos_given, bool eos_given) {
-  HEARTH_ASSIGN_OR_RETURN(TemplateSource source, LoadTemplate(options.template_path));
+  HEARTH_ASSIGN_OR_RETURN(ChatTemplateSource source, LoadTemplate(options.template_path));
   HEARTH_ASSIGN_OR_RETURN(nlohmann::ordered_json messages, ReadJson(options.messages_path));
   nlohmann::ordered_json tools = nullptr;
   // MESSAGES.json is a list of messages, or an object with "messages" (and maybe "tools").

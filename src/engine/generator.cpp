@@ -46,7 +46,16 @@ Result<std::unique_ptr<Generator>> Generator::Create(std::shared_ptr<LoadedModel
 Result<std::vector<int32_t>> Generator::TokenizePrompt(const GenerationRequest& request) const {
   const Tokenizer& tokenizer = *model_->tokenizer;
   std::vector<int32_t> tokens =
-      tokenizer.Encode(request.prompt, request.add_special, request.parse_special);
+      request.prompt_tokens.empty()
+          ? tokenizer.Encode(request.prompt, request.add_special, request.parse_special)
+          : request.prompt_tokens;
+  const int32_t n_vocab = model_->model->spec().n_vocab;
+  for (int32_t token : tokens) {
+    if (token < 0 || token >= n_vocab) {
+      return InvalidArgumentError("prompt token {} is outside the vocabulary ({} tokens)", token,
+                                  n_vocab);
+    }
+  }
   if (tokens.empty()) {
     // Like llama.cpp: an empty prompt starts from BOS alone.
     if (tokenizer.bos() < 0) {

@@ -39,6 +39,11 @@ const char* StopReasonName(StopReason reason);
 
 struct GenerationRequest {
   std::string prompt;
+  // When not empty, the prompt as token ids, used instead of tokenizing
+  // `prompt` (add_special and parse_special are then ignored). A chat keeps
+  // its earlier answers as the tokens generated, so the next prompt extends
+  // the cache exactly.
+  std::vector<int32_t> prompt_tokens;
   int32_t max_tokens = 128;  // -1: until end of generation or a full context
   SamplingParams sampling;
   bool add_special = true;      // BOS/EOS as the vocabulary's add_bos/add_eos say

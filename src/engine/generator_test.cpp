@@ -154,6 +154,26 @@ TEST(GeneratorTest, ReusesTheCachedPrefix) {
   EXPECT_EQ(generator->cached_tokens(), (std::vector<int32_t>{0, 3}));
 }
 
+TEST(GeneratorTest, PromptTokensAreUsedAsGiven) {
+  FakeModel* model = nullptr;
+  auto generator = MakeGenerator(&model);
+  Collected from_text, from_tokens;
+  ASSERT_TRUE(generator->Generate(Greedy("a", 3), Collect(from_text)).ok());
+  const std::vector<int32_t> prompt = model->calls.front().tokens;  // <s> a
+  auto fresh = MakeGenerator(&model);
+  GenerationRequest request = Greedy("ignored", 3);
+  request.prompt_tokens = prompt;
+  auto stats = fresh->Generate(request, Collect(from_tokens));
+  ASSERT_TRUE(stats.ok()) << stats.status().ToString();
+  EXPECT_EQ(stats->prompt_tokens, static_cast<int32_t>(prompt.size()));
+  EXPECT_EQ(model->calls.front().tokens, prompt);
+  EXPECT_EQ(from_tokens.text, from_text.text);
+  request.prompt_tokens = {prompt[0], 1 << 20};
+  auto bad = fresh->Generate(request, Collect(from_tokens));
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().code(), StatusCode::kInvalidArgument);
+}
+
 TEST(GeneratorTest, SameSeedSameText) {
   auto run = [](uint64_t seed) {
     FakeModel* model = nullptr;
