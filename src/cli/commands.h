@@ -27,5 +27,6 @@ void RegisterPerplexityCommand(CLI::App& app, ExitCode& exit_code);
 void RegisterTemplateCommand(CLI::App& app, ExitCode& exit_code);
 void RegisterQuantizeCommand(CLI::App& app, ExitCode& exit_code);
 void RegisterBenchCommand(CLI::App& app, ExitCode& exit_code);
+void RegisterServeCommand(CLI::App& app, ExitCode& exit_code);
 
 }  // namespace hearth::cli

@@ -28,6 +28,7 @@ int main(int argc, char** argv) {
   RegisterTemplateCommand(app, exit_code);
   RegisterQuantizeCommand(app, exit_code);
   RegisterBenchCommand(app, exit_code);
+  RegisterServeCommand(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
