@@ -70,10 +70,11 @@ void ApiServer::Stop() { http_->stop(); }
 httplib::Server::HandlerResponse ApiServer::CheckRequest(const httplib::Request& request,
                                                          httplib::Response& response) {
   using Handled = httplib::Server::HandlerResponse;
-  bool present = false;
-  SecurityVerdict verdict = policy_.CheckHost(Header(request, "Host", present), present);
-  const std::string origin = Header(request, "Origin", present);
-  const bool has_origin = present;
+  bool has_host = false;
+  const std::string host = Header(request, "Host", has_host);
+  SecurityVerdict verdict = policy_.CheckHost(host, has_host);
+  bool has_origin = false;
+  const std::string origin = Header(request, "Origin", has_origin);
   if (verdict.http_status == 0) verdict = policy_.CheckOrigin(origin, has_origin);
   if (verdict.http_status != 0) {
     Deny(response, verdict.http_status, verdict.message);
