@@ -18,9 +18,7 @@ GrammarConstraint::GrammarConstraint(std::shared_ptr<const Grammar> grammar,
       is_eog_[static_cast<size_t>(id)] = true;
   }
   matcher_.Start(stacks_);
-  level_stacks_.resize(static_cast<size_t>(trie_->max_depth()) + 1);
-  level_bytes_.resize(level_stacks_.size());
-  level_marks_.resize(level_stacks_.size());
+  level_state_.resize(static_cast<size_t>(trie_->max_depth()) + 1);
 }
 
 bool GrammarConstraint::IsEndOfGeneration(int32_t token) const {
@@ -41,33 +39,67 @@ void GrammarConstraint::ComputeAllowed(std::vector<bool>& allowed) const {
   if (ended_) return;
   const VocabTrie& trie = *trie_;
   const size_t base_mark = matcher_.Mark();
-  level_stacks_[0] = stacks_;
-  level_bytes_[0] = matcher_.NextBytes(stacks_);
-  level_marks_[0] = base_mark;
+  cache_.Clear();
+  level_state_[0] = Intern(stacks_);
   size_t i = 1;
   while (i < trie.size()) {
-    const size_t depth = trie.depth(i);
+    // Pre-order: node i's parent is the latest node at depth - 1.
+    const int32_t parent = level_state_[trie.depth(i) - 1];
     const uint8_t byte = trie.byte(i);
-    // The parent's stacks are level depth-1: pre-order visits a node right
-    // after its parent's subtree so far, and deeper levels are stale.
-    if (!level_bytes_[depth - 1].Has(byte)) {
-      i = trie.end(i);
-      continue;
-    }
-    // Arena nodes made after the parent's level belong to stale levels.
-    matcher_.Rewind(level_marks_[depth - 1]);
-    std::vector<StackTop>& here = level_stacks_[depth];
-    matcher_.Advance(level_stacks_[depth - 1], byte, here);
-    level_marks_[depth] = matcher_.Mark();
-    if (here.empty()) {
-      i = trie.end(i);
+    const int32_t next =
+        cache_.next_bytes[static_cast<size_t>(parent)].Has(byte) ? Transition(parent, byte) : kDead;
+    if (next == kDead) {
+      i = trie.end(i);  // no token below this prefix fits
       continue;
     }
     for (int32_t id : trie.tokens(i)) allowed[static_cast<size_t>(id)] = true;
-    level_bytes_[depth] = matcher_.NextBytes(here);
+    level_state_[trie.depth(i)] = next;
     ++i;
   }
+  cache_.Clear();
   matcher_.Rewind(base_mark);
+}
+
+void GrammarConstraint::StateCache::Clear() {
+  tops.clear();
+  begin.assign(1, 0);
+  next_bytes.clear();
+  transitions.clear();
+  by_hash.clear();
+}
+
+int32_t GrammarConstraint::Intern(const std::vector<StackTop>& tops) const {
+  uint64_t hash = 0xcbf29ce484222325ull;
+  for (const StackTop& top : tops) {
+    hash = (hash ^ static_cast<uint32_t>(top.pos)) * 0x100000001b3ull;
+    hash = (hash ^ static_cast<uint32_t>(top.parent)) * 0x100000001b3ull;
+  }
+  const auto found = cache_.by_hash.find(hash);
+  if (found != cache_.by_hash.end()) {
+    const auto s = static_cast<size_t>(found->second);
+    const auto* first = cache_.tops.data() + cache_.begin[s];
+    const size_t size = cache_.begin[s + 1] - cache_.begin[s];
+    if (size == tops.size() && std::equal(tops.begin(), tops.end(), first)) return found->second;
+  }
+  const auto id = static_cast<int32_t>(cache_.next_bytes.size());
+  cache_.tops.insert(cache_.tops.end(), tops.begin(), tops.end());
+  cache_.begin.push_back(static_cast<uint32_t>(cache_.tops.size()));
+  cache_.next_bytes.push_back(matcher_.NextBytes(tops));
+  cache_.transitions.resize(cache_.transitions.size() + 256, kUnknown);
+  cache_.by_hash.emplace(hash, id);  // keeps the first state on a (rare) collision
+  return id;
+}
+
+int32_t GrammarConstraint::Transition(int32_t state, uint8_t byte) const {
+  const size_t slot = static_cast<size_t>(state) * 256 + byte;
+  if (cache_.transitions[slot] != kUnknown) return cache_.transitions[slot];
+  const auto s = static_cast<size_t>(state);
+  const std::span<const StackTop> tops(cache_.tops.data() + cache_.begin[s],
+                                       cache_.begin[s + 1] - cache_.begin[s]);
+  matcher_.Advance(tops, byte, scratch_);
+  const int32_t next = scratch_.empty() ? kDead : Intern(scratch_);
+  cache_.transitions[slot] = next;
+  return next;
 }
 
 void GrammarConstraint::Mask(std::span<float> logits) const {

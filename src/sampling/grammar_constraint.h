@@ -12,6 +12,7 @@
 
 #include <memory>
 #include <span>
+#include <unordered_map>
 #include <vector>
 
 #include "sampling/constraint.h"
@@ -45,10 +46,26 @@ class GrammarConstraint : public TokenConstraint {
   std::vector<StackTop> stacks_;
   std::vector<bool> is_eog_;
   bool ended_ = false;  // an end-of-generation token was accepted
-  // Scratch for Mask(): stacks and next bytes per trie depth.
-  mutable std::vector<std::vector<StackTop>> level_stacks_;
-  mutable std::vector<ByteSet> level_bytes_;
-  mutable std::vector<size_t> level_marks_;  // arena size after each level
+  // Mask()'s memo of matcher states met during one trie walk: each distinct
+  // set of stacks gets an id, and (state, byte) -> next state is computed
+  // once. Inside a string almost every trie node then costs one lookup,
+  // since most bytes lead back to the same few states. Cleared after each
+  // walk (the states refer to arena nodes that are then dropped).
+  struct StateCache {
+    std::vector<StackTop> tops;        // every state's stacks, concatenated
+    std::vector<uint32_t> begin;       // state s: tops[begin[s], begin[s + 1])
+    std::vector<ByteSet> next_bytes;   // bytes some stack of the state accepts
+    std::vector<int32_t> transitions;  // [state * 256 + byte]: kUnknown, kDead or a state
+    std::unordered_map<uint64_t, int32_t> by_hash;
+    void Clear();
+  };
+  static constexpr int32_t kUnknown = -2;
+  static constexpr int32_t kDead = -1;
+  int32_t Intern(const std::vector<StackTop>& tops) const;
+  int32_t Transition(int32_t state, uint8_t byte) const;
+
+  mutable StateCache cache_;
+  mutable std::vector<int32_t> level_state_;  // state at each trie depth of the walk
   mutable std::vector<bool> allowed_;
   mutable std::vector<StackTop> scratch_;
 };

@@ -21,7 +21,7 @@
 // properties are produced; extra property names (additionalProperties true
 // or a schema beside "properties") are printable ASCII without escapes;
 // whitespace between tokens is at most 2 characters of space, tab or newline;
-// integers have at most 15 digits, fractions at most 15, exponents at most 3;
+// integers have at most 15 digits, fractions at most 15, exponents at most 2;
 // the top-level value has no whitespace before or after it.
 #pragma once
 
