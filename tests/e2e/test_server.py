@@ -141,11 +141,12 @@ def validate(value, schema):
             assert value.keys() <= schema["properties"].keys()
     elif kind == "array":
         assert isinstance(value, list)
-        assert len(value) >= schema.get("minItems", 0)
+        assert schema.get("minItems", 0) <= len(value) <= schema.get("maxItems", len(value))
         for item in value:
             validate(item, schema["items"])
     elif kind == "string":
         assert isinstance(value, str)
+        assert len(value) <= schema.get("maxLength", len(value))
         if "enum" in schema:
             assert value in schema["enum"]
     elif kind == "integer":
@@ -155,10 +156,11 @@ def validate(value, schema):
 
 
 SCHEMA = {"type": "object",
-          "properties": {"name": {"type": "string"},
+          "properties": {"name": {"type": "string", "maxLength": 30},
                          "age": {"type": "integer"},
                          "color": {"type": "string", "enum": ["red", "green", "blue"]},
-                         "pets": {"type": "array", "items": {"type": "string"}, "minItems": 1},
+                         "pets": {"type": "array", "items": {"type": "string", "maxLength": 20},
+                                  "minItems": 1, "maxItems": 3},
                          "happy": {"type": "boolean"}},
           "required": ["name", "age", "color", "pets", "happy"],
           "additionalProperties": False}
@@ -166,10 +168,11 @@ SCHEMA = {"type": "object",
 
 def test_json_schema_answer_validates(client):
     response = client.chat.completions.create(
-        model=MODEL_NAME, max_tokens=200, temperature=0.7, seed=5,
+        model=MODEL_NAME, max_tokens=300, temperature=0.7, seed=5,
         messages=[{"role": "user", "content": "Describe a person as JSON."}],
         response_format={"type": "json_schema",
                          "json_schema": {"name": "person", "schema": SCHEMA}})
+    assert response.choices[0].finish_reason == "stop"
     value = json.loads(response.choices[0].message.content)
     validate(value, SCHEMA)
     obj = client.chat.completions.create(
