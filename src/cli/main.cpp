@@ -29,6 +29,7 @@ int main(int argc, char** argv) {
   RegisterQuantizeCommand(app, exit_code);
   RegisterBenchCommand(app, exit_code);
   RegisterChatCommand(app, exit_code);
+  RegisterServeCommand(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
