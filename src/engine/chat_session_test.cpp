@@ -207,9 +207,9 @@ TEST(ChatSession, SaveAndLoadRoundTrip) {
 TEST(StopStringFilter, HoldsBackAPossibleStopAndCutsAtIt) {
   StopStringFilter filter({"<|im_end|>"});
   EXPECT_EQ(filter.Push("Hello <|im"), "Hello ");
-  EXPECT_FALSE(filter.stopped());
+  EXPECT_FALSE(filter.found());
   EXPECT_EQ(filter.Push("_end|> more"), "");
-  EXPECT_TRUE(filter.stopped());
+  EXPECT_TRUE(filter.found());
   EXPECT_EQ(filter.Push("x"), "");
   EXPECT_EQ(filter.Flush(), "");
 
