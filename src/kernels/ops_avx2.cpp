@@ -71,6 +71,25 @@ void SwiGluAvx2(const float* gate, const float* up, float* y, int64_t n) {
   SwiGluScalar(gate + i, up + i, y + i, n - i);  // the tail, through libm as in ggml
 }
 
+void ExpShiftedRowAvx2(float* x, int64_t n, float shift) {
+  const __m256 s = _mm256_set1_ps(shift);
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8)
+    _mm256_storeu_ps(x + i, Exp8(_mm256_sub_ps(_mm256_loadu_ps(x + i), s)));
+  ExpShiftedRowScalar(x + i, n - i, shift);
+}
+
+void ScaledToHalfRowAvx2(const float* x, float scale, uint16_t* dst, int64_t n) {
+  const __m256 s = _mm256_set1_ps(scale);
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const __m128i h =
+        _mm256_cvtps_ph(_mm256_mul_ps(_mm256_loadu_ps(x + i), s), _MM_FROUND_TO_NEAREST_INT);
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + i), h);
+  }
+  ScaledToHalfRowScalar(x + i, scale, dst + i, n - i);
+}
+
 float DotF16Avx2(const uint16_t* a, const uint16_t* b, int64_t n) {
   __m256 acc = _mm256_setzero_ps();
   int64_t i = 0;
