@@ -110,6 +110,37 @@ void RowTimesTokens(int64_t n_blocks, const typename K::WeightBlock* row, const 
   for (int t = 0; t < kTokens; ++t) out[t * out_stride] = HsumPs(acc[t]) + min_sums[t];
 }
 
+// Generation (one token): kRows rows in one pass over their bytes, the
+// scales converted as they stream by (a separate scale pass would read every
+// row twice); per output the same operations as RowTimesTokens.
+template <typename K, int kRows>
+void RowsTimesOneToken(int64_t n_blocks, const uint8_t* w, uint64_t w_stride, const int8_t* a,
+                       const float* d, const float* s, float* out) {
+  using WeightBlock = typename K::WeightBlock;
+  const WeightBlock* rows[kRows];
+  for (int r = 0; r < kRows; ++r) rows[r] = reinterpret_cast<const WeightBlock*>(w + r * w_stride);
+  __m256 acc[kRows];
+  float min_sums[kRows];
+  for (int r = 0; r < kRows; ++r) {
+    acc[r] = _mm256_setzero_ps();
+    min_sums[r] = 0.0f;
+  }
+  const __m256i ones = _mm256_set1_epi16(1);
+  for (int64_t b = 0; b < n_blocks; ++b) {
+    const __m256i act = LoadU(a + b * kQk);
+    const __m256 scale_a = _mm256_broadcast_ss(d + b);
+    for (int r = 0; r < kRows; ++r) {
+      const WeightBlock& block = rows[r][b];
+      const __m256i sums = _mm256_madd_epi16(
+          _mm256_maddubs_epi16(K::Unsigned(block), K::Act(act, K::Signs(block))), ones);
+      const __m256 scale = _mm256_mul_ps(_mm256_set1_ps(HalfToFloat(block.d)), scale_a);
+      acc[r] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sums), scale, acc[r]);
+      if constexpr (K::kHasMin) min_sums[r] = std::fma(K::Min(block, 0.0f), s[b], min_sums[r]);
+    }
+  }
+  for (int r = 0; r < kRows; ++r) out[r] = HsumPs(acc[r]) + min_sums[r];
+}
+
 template <typename K>
 using RowFn = void (*)(int64_t, const typename K::WeightBlock*, const float*, const float*,
                        const int8_t*, int64_t, const float*, const float*, int64_t, float*,
@@ -128,6 +159,19 @@ void Gemm(const internal::GemmArgs& g) {
   thread_local std::vector<float> scales;  // [kRowTile][2][nb]: dw then mw of each row
   scales.resize(static_cast<size_t>(kRowTile * 2 * nb));
   const internal::GemmActivations& act = *g.act;
+  if (act.n_tokens == 1) {
+    constexpr int kRows = 2;
+    int64_t r = 0;
+    for (; r + kRows <= g.n_rows; r += kRows) {
+      RowsTimesOneToken<K, kRows>(nb, g.w + r * g.w_stride, g.w_stride, act.qs, act.d, act.s,
+                                  g.y + r);
+    }
+    for (; r < g.n_rows; ++r) {
+      RowsTimesOneToken<K, 1>(nb, g.w + r * g.w_stride, g.w_stride, act.qs, act.d, act.s,
+                              g.y + r);
+    }
+    return;
+  }
   const int64_t a_block_stride = act.n_tokens * kQk;
   for (int64_t r0 = 0; r0 < g.n_rows; r0 += kRowTile) {
     const int64_t rows = std::min(kRowTile, g.n_rows - r0);
