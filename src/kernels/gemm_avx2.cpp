@@ -160,7 +160,7 @@ void Gemm(const internal::GemmArgs& g) {
   scales.resize(static_cast<size_t>(kRowTile * 2 * nb));
   const internal::GemmActivations& act = *g.act;
   if (act.n_tokens == 1) {
-    constexpr int kRows = 2;
+    constexpr int kRows = 1;
     int64_t r = 0;
     for (; r + kRows <= g.n_rows; r += kRows) {
       RowsTimesOneToken<K, kRows>(nb, g.w + r * g.w_stride, g.w_stride, act.qs, act.d, act.s,
