@@ -1,4 +1,4 @@
-// AVX2 quantized GEMM for the legacy 32-value weight types (Q4_0, Q4_1, Q8_0).
+// AVX2 quantized GEMM for the legacy 32-value weight types (Q4_0, Q4_1, Q5_0, Q5_1, Q8_0).
 //
 // Activations are quantized per token exactly as for vec_dot (Q8_0 / Q8_1), then laid out
 // block-major (GemmActivations), so that one weight block, unpacked once, meets up to
@@ -53,6 +53,35 @@ struct Q4_1Kernel {
   using WeightBlock = BlockQ4_1;
   static constexpr bool kHasMin = true;
   static __m256i Unsigned(const WeightBlock& b) { return NibblesToBytes(b.qs); }
+  static __m256i Signs(const WeightBlock&) { return _mm256_setzero_si256(); }
+  static __m256i Act(__m256i act, __m256i) { return act; }
+  static float Min(const WeightBlock& b, float) { return HalfToFloat(b.m); }
+};
+
+// 5-bit values: nibble | (qh bit << 4), as the AVX2 vec_dot builds them.
+inline __m256i FiveBitValues(const uint8_t* qs, const uint8_t* qh) {
+  return _mm256_or_si256(NibblesToBytes(qs),
+                         _mm256_and_si256(BitsToBytes(qh), _mm256_set1_epi8(0x10)));
+}
+
+struct Q5_0Kernel {
+  using WeightBlock = BlockQ5_0;
+  static constexpr bool kHasMin = false;
+  static __m256i Unsigned(const WeightBlock& b) {
+    const __m256i v = Signs(b);
+    return _mm256_sign_epi8(v, v);
+  }
+  static __m256i Signs(const WeightBlock& b) {
+    return _mm256_sub_epi8(FiveBitValues(b.qs, b.qh), _mm256_set1_epi8(16));
+  }
+  static __m256i Act(__m256i act, __m256i signs) { return _mm256_sign_epi8(act, signs); }
+  static float Min(const WeightBlock&, float) { return 0.0f; }
+};
+
+struct Q5_1Kernel {
+  using WeightBlock = BlockQ5_1;
+  static constexpr bool kHasMin = true;
+  static __m256i Unsigned(const WeightBlock& b) { return FiveBitValues(b.qs, b.qh); }
   static __m256i Signs(const WeightBlock&) { return _mm256_setzero_si256(); }
   static __m256i Act(__m256i act, __m256i) { return act; }
   static float Min(const WeightBlock& b, float) { return HalfToFloat(b.m); }
@@ -208,6 +237,10 @@ GemmFn Avx2Gemm(TensorType weight_type) {
       return avx2::Gemm<avx2::Q4_0Kernel>;
     case TensorType::kQ4_1:
       return avx2::Gemm<avx2::Q4_1Kernel>;
+    case TensorType::kQ5_0:
+      return avx2::Gemm<avx2::Q5_0Kernel>;
+    case TensorType::kQ5_1:
+      return avx2::Gemm<avx2::Q5_1Kernel>;
     case TensorType::kQ8_0:
       return avx2::Gemm<avx2::Q8_0Kernel>;
     default:

@@ -20,7 +20,8 @@ using testing::QuantizedRow;
 using testing::RandomFloats;
 using testing::RandomRow;
 
-constexpr TensorType kTiledTypes[] = {TensorType::kQ4_0, TensorType::kQ4_1, TensorType::kQ8_0};
+constexpr TensorType kTiledTypes[] = {TensorType::kQ4_0, TensorType::kQ4_1, TensorType::kQ5_0,
+                                      TensorType::kQ5_1, TensorType::kQ8_0};
 
 TensorView MakeWeight(TensorType type, int64_t n_in, int64_t n_out,
                       const std::vector<uint8_t>& data) {

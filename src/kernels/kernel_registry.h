@@ -63,7 +63,7 @@ struct GemmArgs {
   int64_t y_stride = 0;
 };
 using GemmFn = void (*)(const GemmArgs& args);
-// The AVX2 GEMM for Q4_0 / Q4_1 / Q8_0 weights, or null for other types. It
+// The AVX2 GEMM for Q4_0 / Q4_1 / Q5_0 / Q5_1 / Q8_0 weights, or null for other types. It
 // performs the float operations of the AVX2 vec_dot per output in the same
 // order, so results equal that vec_dot bit for bit (and a batch equals token
 // by token evaluation).
