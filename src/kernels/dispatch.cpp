@@ -115,6 +115,10 @@ GemmFn GemmFor(Isa isa, TensorType type) {
   return isa == Isa::kAvx2 ? Avx2Gemm(type) : nullptr;
 }
 
+GemmFn KQuantGemmFor(Isa isa, TensorType type) {
+  return isa == Isa::kAvx2 ? Avx2KQuantGemm(type) : nullptr;
+}
+
 }  // namespace internal
 
 std::string_view IsaName(Isa isa) {

@@ -188,7 +188,7 @@ void Gemm(const internal::GemmArgs& g) {
   thread_local std::vector<float> scales;  // [kRowTile][2][nb]: dw then mw of each row
   scales.resize(static_cast<size_t>(kRowTile * 2 * nb));
   const internal::GemmActivations& act = *g.act;
-  if (act.n_tokens == 1) {
+  if (g.n_tokens == 1) {
     constexpr int kRows = 1;
     int64_t r = 0;
     for (; r + kRows <= g.n_rows; r += kRows) {
@@ -196,8 +196,7 @@ void Gemm(const internal::GemmArgs& g) {
                                   g.y + r);
     }
     for (; r < g.n_rows; ++r) {
-      RowsTimesOneToken<K, 1>(nb, g.w + r * g.w_stride, g.w_stride, act.qs, act.d, act.s,
-                              g.y + r);
+      RowsTimesOneToken<K, 1>(nb, g.w + r * g.w_stride, g.w_stride, act.qs, act.d, act.s, g.y + r);
     }
     return;
   }
@@ -213,8 +212,8 @@ void Gemm(const internal::GemmArgs& g) {
         mw[b] = K::Min(row[b], dw[b]);
       }
     }
-    for (int64_t t0 = 0; t0 < act.n_tokens; t0 += kMaxTokens) {
-      const int64_t n = std::min<int64_t>(kMaxTokens, act.n_tokens - t0);
+    for (int64_t t0 = 0; t0 < g.n_tokens; t0 += kMaxTokens) {
+      const int64_t n = std::min<int64_t>(kMaxTokens, g.n_tokens - t0);
       const RowFn<K> fn = kRowFns[n - 1];
       for (int64_t r = 0; r < rows; ++r) {
         const auto* row = reinterpret_cast<const WeightBlock*>(g.w + (r0 + r) * g.w_stride);

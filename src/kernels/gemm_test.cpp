@@ -21,7 +21,18 @@ using testing::RandomFloats;
 using testing::RandomRow;
 
 constexpr TensorType kTiledTypes[] = {TensorType::kQ4_0, TensorType::kQ4_1, TensorType::kQ5_0,
-                                      TensorType::kQ5_1, TensorType::kQ8_0};
+                                      TensorType::kQ5_1, TensorType::kQ8_0, TensorType::kQ4_K,
+                                      TensorType::kQ5_K, TensorType::kQ6_K};
+
+bool IsKQuant(TensorType type) {
+  return type == TensorType::kQ4_K || type == TensorType::kQ5_K || type == TensorType::kQ6_K;
+}
+
+// Row lengths: one block, a model's n_embd, its n_ff (K-quants need multiples of 256).
+std::vector<int64_t> RowLengths(TensorType type) {
+  if (IsKQuant(type)) return {256, 1536};
+  return {32, 576, 1536};
+}
 
 TensorView MakeWeight(TensorType type, int64_t n_in, int64_t n_out,
                       const std::vector<uint8_t>& data) {
@@ -38,10 +49,11 @@ TensorView MakeWeight(TensorType type, int64_t n_in, int64_t n_out,
 TEST(GemmTest, Avx2GemmMatchesScalarVecDot) {
   if (!IsaAvailable(Isa::kAvx2)) GTEST_SKIP() << "this CPU has no AVX2";
   ASSERT_NE(internal::GemmFor(Isa::kAvx2, TensorType::kQ4_1), nullptr);
+  ASSERT_NE(internal::KQuantGemmFor(Isa::kAvx2, TensorType::kQ4_K), nullptr);
   const KernelSet& scalar = KernelsFor(Isa::kScalar);
   std::mt19937 rng(11);
   for (TensorType type : kTiledTypes) {
-    for (int64_t n_in : {32, 576, 1536}) {
+    for (int64_t n_in : RowLengths(type)) {
       for (int64_t n_tokens : {1, 3, 8, 11}) {
         SCOPED_TRACE(fmt::format("{} n_in={} tokens={}", TensorTypeName(type), n_in, n_tokens));
         const int64_t n_out = 37;

@@ -52,13 +52,16 @@ struct GemmActivations {
 };
 
 // y[t * y_stride + r] = row r of W . activations of token t, for r < n_rows,
-// t < act->n_tokens. W's rows are of the GEMM's weight type, w_stride bytes apart.
+// t < n_tokens. W's rows are of the GEMM's weight type, w_stride bytes apart.
 struct GemmArgs {
-  int64_t n_blocks = 0;
+  int64_t n_blocks = 0;  // blocks per row (of 32 values; of 256 for the K-quants)
   const uint8_t* w = nullptr;
   uint64_t w_stride = 0;
   int64_t n_rows = 0;
-  const GemmActivations* act = nullptr;
+  int64_t n_tokens = 0;
+  const GemmActivations* act = nullptr;  // legacy types: block-major activations
+  const uint8_t* act_rows = nullptr;     // K-quants: [n_tokens] Q8_K rows
+  uint64_t act_row_bytes = 0;
   float* y = nullptr;
   int64_t y_stride = 0;
 };
@@ -70,5 +73,10 @@ using GemmFn = void (*)(const GemmArgs& args);
 GemmFn Avx2Gemm(TensorType weight_type);
 // The GEMM for `type` on `isa`, or null (then MatMul calls vec_dot per output).
 GemmFn GemmFor(Isa isa, TensorType type);
+// The AVX2 GEMM for Q4_K / Q5_K / Q6_K weights against Q8_K activation rows
+// (act_rows), bit-identical to the AVX2 vec_dot; null for other types.
+GemmFn Avx2KQuantGemm(TensorType weight_type);
+// The K-quant GEMM for `type` on `isa`, or null.
+GemmFn KQuantGemmFor(Isa isa, TensorType type);
 
 }  // namespace hearth::kernels::internal

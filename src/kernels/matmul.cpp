@@ -61,6 +61,10 @@ void MatMul(const TensorView& w, const float* x, int64_t n_tokens, float* y, Thr
   const internal::VecDotFn vec_dot = weight_kernels.vec_dot;
   const uint64_t act_row_bytes = RowBytes(act_type, static_cast<uint64_t>(n_in)).value_or(0);
   const internal::GemmFn gemm = n_in % kQk == 0 ? internal::GemmFor(kernels.isa, w.type) : nullptr;
+  // Prompt batches of K-quants: a GEMM that unpacks each weight block once for
+  // several tokens (one token gains nothing over vec_dot).
+  const internal::GemmFn k_gemm =
+      n_tokens > 1 && n_in % kQkK == 0 ? internal::KQuantGemmFor(kernels.isa, w.type) : nullptr;
   const int64_t n_blocks = n_in / kQk;
   GemmScratch& blocked = gemm_scratch;
   if (gemm != nullptr) {
@@ -106,10 +110,27 @@ void MatMul(const TensorView& w, const float* x, int64_t n_tokens, float* y, Thr
       args.w = w_data + static_cast<uint64_t>(begin) * w_row_bytes;
       args.w_stride = w_row_bytes;
       args.n_rows = end - begin;
+      args.n_tokens = n_tokens;
       args.act = &acts;
       args.y = y + begin;
       args.y_stride = n_out;
       gemm(args);
+    });
+    return;
+  }
+  if (k_gemm != nullptr) {
+    pool.ParallelFor(n_out, [&](int64_t begin, int64_t end) {
+      internal::GemmArgs args;
+      args.n_blocks = n_in / kQkK;
+      args.w = w_data + static_cast<uint64_t>(begin) * w_row_bytes;
+      args.w_stride = w_row_bytes;
+      args.n_rows = end - begin;
+      args.n_tokens = n_tokens;
+      args.act_rows = act;
+      args.act_row_bytes = act_row_bytes;
+      args.y = y + begin;
+      args.y_stride = n_out;
+      k_gemm(args);
     });
     return;
   }

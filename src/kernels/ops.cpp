@@ -311,8 +311,8 @@ struct AttentionScratch {
   std::vector<uint16_t> probs;  // [v_stride] softmax weights in fp16, 0 where masked
 };
 
-void DotF16Rows(const uint16_t* rows, int64_t stride, int64_t n_rows, const uint16_t* x,
-                int64_t n, float* out) {
+void DotF16Rows(const uint16_t* rows, int64_t stride, int64_t n_rows, const uint16_t* x, int64_t n,
+                float* out) {
   static const auto fn = kernels::BestIsa() >= kernels::Isa::kAvx2 ? internal::DotF16RowsAvx2
                                                                    : internal::DotF16RowsScalar;
   fn(rows, stride, n_rows, x, n, out);
@@ -341,9 +341,11 @@ void AttendOne(const float* q, int32_t p1, const uint16_t* k, const uint16_t* v,
   ScaledToHalfRow(q, 1.0f, s.q.data(), d);
   // Raw scores q.k of the visible keys, then softcap and scale.
   const int64_t kv_stride = static_cast<int64_t>(shape.n_head_kv) * d;
-  const uint16_t* k_lo = k + static_cast<int64_t>(lo) * kv_stride + static_cast<int64_t>(kv_head) * d;
+  const uint16_t* k_lo =
+      k + static_cast<int64_t>(lo) * kv_stride + static_cast<int64_t>(kv_head) * d;
   if (gemv) {
-    for (int32_t j = lo; j <= p1; ++j) s.scores[j] = dot(k_lo + (j - lo) * kv_stride, s.q.data(), d);
+    for (int32_t j = lo; j <= p1; ++j)
+      s.scores[j] = dot(k_lo + (j - lo) * kv_stride, s.q.data(), d);
   } else {
     DotF16Rows(k_lo, kv_stride, p1 - lo + 1, s.q.data(), d, s.scores.data() + lo);
   }
