@@ -87,7 +87,8 @@ void DotF16RowsAvx2(const uint16_t* rows, int64_t stride, int64_t n_rows, const 
     __m128 r = _mm_add_ps(_mm256_extractf128_ps(acc, 1), _mm256_castps256_ps128(acc));
     r = _mm_add_ps(r, _mm_movehl_ps(r, r));
     r = _mm_add_ss(r, _mm_movehdup_ps(r));
-    return DotF16Tail(_mm_cvtss_f32(r), row + body, x + body, n - body);
+    const float sum = _mm_cvtss_f32(r);
+    return body == n ? sum : DotF16Tail(sum, row + body, x + body, n - body);
   };
   const auto load = [](const uint16_t* p) {
     return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
