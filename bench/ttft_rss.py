@@ -2,7 +2,8 @@
 """Time to first token and peak RSS: hearth vs llama.cpp, alternating (run by hand).
 
 Each measurement is one whole process, from its start to its exit, under /usr/bin/time -v:
-- hearth:    `hearth run MODEL -p PROMPT -n 1 --temp 0 -t T` (load, a 16-token prompt, one token)
+- hearth:    `hearth run MODEL -p PROMPT -n 1 --temp 0 -c 32 -t T` (load, a 16-token prompt, one
+  token; a 32-token context, as llama-bench sizes its context to the test)
 - llama.cpp: `llama-bench -m MODEL -p 0 -n 0 -pg 16,1 -r 1 --no-warmup -t T` (load, a 16-token
   prompt and one generated token, no warm-up): the same work, without tokenization/sampling.
 Both map the model file (mmap), so peak RSS counts the weights each touches.
@@ -46,8 +47,9 @@ def main():
     n_prompt = len(subprocess.run([args.hearth, "tokenize", args.model, PROMPT], check=True,
                                   capture_output=True, text=True).stdout.split())
     engines = {
-        "hearth": ([args.hearth, "run", args.model, "-p", PROMPT, "-n", "1", "--temp", "0", "-t",
-                    str(args.t)], None),
+        # -c 32: a context just big enough, as llama-bench sizes its own to the test.
+        "hearth": ([args.hearth, "run", args.model, "-p", PROMPT, "-n", "1", "--temp", "0", "-c",
+                    "32", "-t", str(args.t)], None),
         "llama.cpp": ([str(LLAMA_BIN / "llama-bench"), "-m", args.model, "-p", "0", "-n", "0",
                        "-pg", "16,1", "-r", "1", "--no-warmup", "-t", str(args.t)],
                       dict(os.environ, LD_LIBRARY_PATH=str(LLAMA_BIN))),

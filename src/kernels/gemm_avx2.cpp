@@ -120,11 +120,19 @@ void RowTimesTokens(int64_t n_blocks, const typename K::WeightBlock* row, const 
     const __m256 scale_w = _mm256_broadcast_ss(dw + b);
     const int8_t* ab = a + b * a_block_stride;
     const float* db = d + b * s_stride;
+    // d_w * d_a of each token, 8 products in one multiply; each token's FMA
+    // then broadcasts its own from memory (a load, not an ALU operation).
+    alignas(32) float token_scales[kTokens];
+    if constexpr (kTokens == 8) {
+      _mm256_store_ps(token_scales, _mm256_mul_ps(scale_w, _mm256_loadu_ps(db)));
+    } else {
+      for (int t = 0; t < kTokens; ++t) token_scales[t] = dw[b] * db[t];
+    }
     for (int t = 0; t < kTokens; ++t) {
       const __m256i act = K::Act(LoadU(ab + t * kQk), signs);
       const __m256i sums = _mm256_madd_epi16(_mm256_maddubs_epi16(u, act), ones);
-      const __m256 scale = _mm256_mul_ps(scale_w, _mm256_broadcast_ss(db + t));
-      acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sums), scale, acc[t]);
+      acc[t] =
+          _mm256_fmadd_ps(_mm256_cvtepi32_ps(sums), _mm256_broadcast_ss(token_scales + t), acc[t]);
     }
     if constexpr (K::kHasMin) {
       const float* sb = s + b * s_stride;

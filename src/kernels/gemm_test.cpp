@@ -60,9 +60,11 @@ TEST(GemmTest, Avx2GemmMatchesScalarVecDot) {
         const TensorType act_type = ActivationTypeFor(type);
         std::vector<uint8_t> data;
         std::vector<std::vector<uint8_t>> rows;
+        std::vector<std::vector<float>> row_values;  // dequantized, for the tolerance
         for (int64_t r = 0; r < n_out; ++r) {
           rows.push_back(RandomRow(type, n_in, rng));
           data.insert(data.end(), rows.back().begin(), rows.back().end());
+          row_values.push_back(Dequantized(scalar, type, rows.back(), n_in));
         }
         const std::vector<float> x = RandomFloats(n_in * n_tokens, rng);
         ThreadPool pool(2);
@@ -73,15 +75,16 @@ TEST(GemmTest, Avx2GemmMatchesScalarVecDot) {
           const std::vector<float> xt(x.begin() + t * n_in, x.begin() + (t + 1) * n_in);
           const std::vector<uint8_t> a = QuantizedRow(scalar, act_type, xt);
           const std::vector<float> a_values = Dequantized(scalar, act_type, a, n_in);
+          const std::vector<uint8_t> a_avx2 = QuantizedRow(KernelsFor(Isa::kAvx2), act_type, xt);
           for (int64_t r = 0; r < n_out; ++r) {
             const float expected = scalar.vec_dot(type, n_in, rows[r].data(), a.data());
             // f32 rounding of each block's scaled sum and of the running total.
-            const std::vector<float> w_values = Dequantized(scalar, type, rows[r], n_in);
             double magnitude = 0.0;
-            for (int64_t i = 0; i < n_in; ++i) magnitude += std::fabs(w_values[i] * a_values[i]);
+            for (int64_t i = 0; i < n_in; ++i) {
+              magnitude += std::fabs(row_values[r][i] * a_values[i]);
+            }
             const double tolerance = 1e-5 * magnitude + 1e-6;
             EXPECT_NEAR(y[t * n_out + r], expected, tolerance) << "row " << r << " token " << t;
-            const std::vector<uint8_t> a_avx2 = QuantizedRow(KernelsFor(Isa::kAvx2), act_type, xt);
             EXPECT_EQ(y[t * n_out + r],
                       KernelsFor(Isa::kAvx2).vec_dot(type, n_in, rows[r].data(), a_avx2.data()))
                 << "row " << r << " token " << t;
