@@ -81,10 +81,14 @@ def main():
                         help="alternating rounds per engine and model")
     parser.add_argument("--hearth", help="path of the hearth binary")
     parser.add_argument("--json", help="write all raw results here")
+    parser.add_argument("--baseline", help="another hearth binary (e.g. an older build), run as "
+                        "the engine 'hearth-base' for before/after ratios")
     args = parser.parse_args()
 
     hearth = find_hearth(args.hearth)
     engines = {"hearth": lambda m: hearth_cmd(hearth, m, args)}
+    if args.baseline:
+        engines["hearth-base"] = lambda m: hearth_cmd(Path(args.baseline), m, args)
     if (LLAMA_BIN / "llama-bench").exists():
         engines["llama.cpp"] = lambda m: llama_bench_cmd(LLAMA_BIN, m, args)
     else:
@@ -94,6 +98,7 @@ def main():
 
     raw = []
     rows = []
+    loads = []  # 1-minute load average before each run: the machine may be shared
     for model in args.models:
         samples = {name: {"pp": [], "tg": []} for name in engines}
         for round_index in range(args.rounds):
@@ -102,10 +107,12 @@ def main():
                 names.reverse()  # alternate who goes first
             for name in names:
                 cmd, env = engines[name](model)
-                print(f"# {name}: {' '.join(cmd)}", file=sys.stderr, flush=True)
+                load = os.getloadavg()[0]
+                loads.append(load)
+                print(f"# load {load:.2f} {name}: {' '.join(cmd)}", file=sys.stderr, flush=True)
                 results = run_json(cmd, env)
                 raw.append({"engine": name, "model": str(model), "round": round_index,
-                            "results": results})
+                            "load1": load, "results": results})
                 for key, value in split_tests(results).items():
                     samples[name][key].append(value)
         mean = {name: {k: statistics.mean(v) if v else float("nan") for k, v in s.items()}
@@ -118,7 +125,9 @@ def main():
         header += [f"{name} pp{args.p}", f"{name} tg{args.n}"]
     for name in others:
         header += [f"pp hearth/{name}", f"tg hearth/{name}"]
-    print(f"threads {args.t}, {args.r} repetitions x {args.rounds} alternating rounds (tok/s)")
+    print(f"threads {args.t}, {args.r} repetitions x {args.rounds} alternating rounds (tok/s); "
+          f"1-minute load average before the runs: min {min(loads):.1f}, "
+          f"mean {statistics.mean(loads):.1f}, max {max(loads):.1f}")
     print("| " + " | ".join(header) + " |")
     print("|" + "|".join(["---"] + ["---:"] * (len(header) - 1)) + "|")
     for model, mean in rows:

@@ -110,9 +110,13 @@ TypeKernels TypeKernelsFor(Isa isa, TensorType type) {
   }
 }
 
-TileDotFn TileDotFor(Isa isa, TensorType type, int n_tokens) {
-  // AVX-512 has its own vec_dot numerics; it gets no tile until it has its own.
-  return isa == Isa::kAvx2 ? Avx2TileDot(type, n_tokens) : nullptr;
+GemmFn GemmFor(Isa isa, TensorType type) {
+  // AVX-512 is not yet verified on hardware; it keeps its vec_dot until it is.
+  return isa == Isa::kAvx2 ? Avx2Gemm(type) : nullptr;
+}
+
+GemmFn KQuantGemmFor(Isa isa, TensorType type) {
+  return isa == Isa::kAvx2 ? Avx2KQuantGemm(type) : nullptr;
 }
 
 }  // namespace internal

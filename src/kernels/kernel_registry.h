@@ -34,21 +34,49 @@ TypeKernels Avx512TypeKernels(TensorType type);
 // The entries of `isa` (precondition: IsaAvailable(isa)).
 TypeKernels TypeKernelsFor(Isa isa, TensorType type);
 
-// A register tile of MatMul: for r < kTileRows, t < n_tokens (kTileTokens or 1),
-//   y[t * y_stride + r] = vec_dot(n, w + r * w_stride, a + t * a_stride)
-// with the ISA's vec_dot for the type, bit for bit (same float operations in
-// the same order); only loads and weight unpacking are shared.
-inline constexpr int kTileRows = 4;
-inline constexpr int kTileTokens = 2;
-using TileDotFn = void (*)(int64_t n, const uint8_t* w, uint64_t w_stride, const uint8_t* a,
-                           uint64_t a_stride, float* y, int64_t y_stride);
-// The AVX2 tile of kTileRows x n_tokens for `type`, or null when there is none.
-TileDotFn Avx2TileDot(TensorType type, int n_tokens);
-// The tile of kTileRows x n_tokens (kTileTokens or 1) matching
-// TypeKernelsFor(isa, type).vec_dot, or null (then MatMul calls vec_dot).
-// MatMul uses only the kTileTokens tile: the 1-token tile (generation) was
-// measured ~25% slower than row-by-row vec_dot when the weights stream from
-// DRAM (SmolLM2-135M Q4_1, one thread), though faster when they are cached.
-TileDotFn TileDotFor(Isa isa, TensorType type, int n_tokens);
+// --- quantized GEMM for the legacy 32-value weight types ---------------------
+
+// Tokens of one register tile of the GEMM (one weight row against up to this many tokens).
+inline constexpr int kGemmMaxTokens = 8;
+
+// Quantized activations of a batch, block-major so that the same block of
+// consecutive tokens is contiguous: block b of token t is qs + (b * n_tokens + t) * 32.
+struct GemmActivations {
+  int64_t n_tokens = 0;
+  int64_t n_blocks = 0;        // 32-value blocks per token
+  const int8_t* qs = nullptr;  // [n_blocks][n_tokens][32]
+  const float* d = nullptr;    // [n_blocks][n_tokens] block scales
+  // [n_blocks][n_tokens] Q8_1's s = d * sum(qs) of each block (for Q4_1's
+  // minimum); 0 for Q8_0 activations (Q4_0 and Q8_0 weights have no minimum).
+  const float* s = nullptr;
+};
+
+// y[t * y_stride + r] = row r of W . activations of token t, for r < n_rows,
+// t < n_tokens. W's rows are of the GEMM's weight type, w_stride bytes apart.
+struct GemmArgs {
+  int64_t n_blocks = 0;  // blocks per row (of 32 values; of 256 for the K-quants)
+  const uint8_t* w = nullptr;
+  uint64_t w_stride = 0;
+  int64_t n_rows = 0;
+  int64_t n_tokens = 0;
+  const GemmActivations* act = nullptr;  // legacy types: block-major activations
+  const uint8_t* act_rows = nullptr;     // K-quants: [n_tokens] Q8_K rows
+  uint64_t act_row_bytes = 0;
+  float* y = nullptr;
+  int64_t y_stride = 0;
+};
+using GemmFn = void (*)(const GemmArgs& args);
+// The AVX2 GEMM for Q4_0 / Q4_1 / Q5_0 / Q5_1 / Q8_0 weights, or null for other types. It
+// performs the float operations of the AVX2 vec_dot per output in the same
+// order, so results equal that vec_dot bit for bit (and a batch equals token
+// by token evaluation).
+GemmFn Avx2Gemm(TensorType weight_type);
+// The GEMM for `type` on `isa`, or null (then MatMul calls vec_dot per output).
+GemmFn GemmFor(Isa isa, TensorType type);
+// The AVX2 GEMM for Q4_K / Q5_K / Q6_K weights against Q8_K activation rows
+// (act_rows), bit-identical to the AVX2 vec_dot; null for other types.
+GemmFn Avx2KQuantGemm(TensorType weight_type);
+// The K-quant GEMM for `type` on `isa`, or null.
+GemmFn KQuantGemmFor(Isa isa, TensorType type);
 
 }  // namespace hearth::kernels::internal

@@ -211,6 +211,19 @@ void SwiGlu(const float* gate, const float* up, float* y, int64_t n) {
 
 namespace internal {
 
+void DotF16RowsScalar(const uint16_t* rows, int64_t stride, int64_t n_rows, const uint16_t* x,
+                      int64_t n, float* out) {
+  for (int64_t j = 0; j < n_rows; ++j) out[j] = DotF16Scalar(rows + j * stride, x, n);
+}
+
+void ExpShiftedRowScalar(float* x, int64_t n, float shift) {
+  for (int64_t i = 0; i < n; ++i) x[i] = ExpGgml(x[i] - shift);
+}
+
+void ScaledToHalfRowScalar(const float* x, float scale, uint16_t* dst, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) dst[i] = FloatToHalf(x[i] * scale);
+}
+
 void SwiGluScalar(const float* gate, const float* up, float* y, int64_t n) {
   // ggml runs whole groups of 8 through its vector exp and the rest through libm.
   const int64_t vector_end = n - n % 8;
@@ -298,6 +311,26 @@ struct AttentionScratch {
   std::vector<uint16_t> probs;  // [v_stride] softmax weights in fp16, 0 where masked
 };
 
+void DotF16Rows(const uint16_t* rows, int64_t stride, int64_t n_rows, const uint16_t* x, int64_t n,
+                float* out) {
+  static const auto fn = kernels::BestIsa() >= kernels::Isa::kAvx2 ? internal::DotF16RowsAvx2
+                                                                   : internal::DotF16RowsScalar;
+  fn(rows, stride, n_rows, x, n, out);
+}
+
+void ExpShiftedRow(float* x, int64_t n, float shift) {
+  static const auto fn = kernels::BestIsa() >= kernels::Isa::kAvx2 ? internal::ExpShiftedRowAvx2
+                                                                   : internal::ExpShiftedRowScalar;
+  fn(x, n, shift);
+}
+
+void ScaledToHalfRow(const float* x, float scale, uint16_t* dst, int64_t n) {
+  static const auto fn = kernels::BestIsa() >= kernels::Isa::kAvx2
+                             ? internal::ScaledToHalfRowAvx2
+                             : internal::ScaledToHalfRowScalar;
+  fn(x, scale, dst, n);
+}
+
 // One query head of one token.
 void AttendOne(const float* q, int32_t p1, const uint16_t* k, const uint16_t* v, int64_t v_stride,
                int32_t kv_head, const AttentionShape& shape, const AttentionParams& params,
@@ -305,11 +338,20 @@ void AttendOne(const float* q, int32_t p1, const uint16_t* k, const uint16_t* v,
   const DotF16Fn dot = gemv ? DotF16Gemv : DotF16;
   const int32_t d = shape.head_dim;
   const int32_t lo = params.window > 0 ? std::max(0, p1 - params.window + 1) : 0;
-  FloatToHalfRow(q, s.q.data(), d);
+  ScaledToHalfRow(q, 1.0f, s.q.data(), d);
+  // Raw scores q.k of the visible keys, then softcap and scale.
+  const int64_t kv_stride = static_cast<int64_t>(shape.n_head_kv) * d;
+  const uint16_t* k_lo =
+      k + static_cast<int64_t>(lo) * kv_stride + static_cast<int64_t>(kv_head) * d;
+  if (gemv) {
+    for (int32_t j = lo; j <= p1; ++j)
+      s.scores[j] = dot(k_lo + (j - lo) * kv_stride, s.q.data(), d);
+  } else {
+    DotF16Rows(k_lo, kv_stride, p1 - lo + 1, s.q.data(), d, s.scores.data() + lo);
+  }
   float max = -std::numeric_limits<float>::infinity();
   for (int32_t j = lo; j <= p1; ++j) {
-    const uint16_t* kj = k + (static_cast<int64_t>(j) * shape.n_head_kv + kv_head) * d;
-    float score = dot(kj, s.q.data(), d);
+    float score = s.scores[j];
     if (params.softcap > 0.0f) {
       score = params.softcap * std::tanh(score * (1.0f / params.softcap));
     }
@@ -326,12 +368,16 @@ void AttendOne(const float* q, int32_t p1, const uint16_t* k, const uint16_t* v,
   const int64_t end = (static_cast<int64_t>(p1) + align) & ~(align - 1);
   std::fill(s.scores.begin() + begin, s.scores.begin() + lo, 0.0f);
   std::fill(s.scores.begin() + p1 + 1, s.scores.begin() + end, 0.0f);
-  for (int32_t j = lo; j <= p1; ++j) s.scores[j] = ExpGgml(s.scores[j] - max);
+  ExpShiftedRow(s.scores.data() + lo, p1 - lo + 1, max);
   const float inv = static_cast<float>(1.0 / SumInGroupsOf8(s.scores.data(), begin, end));
-  for (int64_t j = begin; j < end; ++j) s.probs[j] = FloatToHalf(s.scores[j] * inv);
+  ScaledToHalfRow(s.scores.data() + begin, inv, s.probs.data() + begin, end - begin);
   const uint16_t* vh = v + static_cast<int64_t>(kv_head) * d * v_stride;
-  for (int32_t i = 0; i < d; ++i) {
-    out[i] = dot(vh + i * v_stride + begin, s.probs.data() + begin, end - begin);
+  if (gemv) {
+    for (int32_t i = 0; i < d; ++i) {
+      out[i] = dot(vh + i * v_stride + begin, s.probs.data() + begin, end - begin);
+    }
+  } else {
+    DotF16Rows(vh + begin, v_stride, d, s.probs.data() + begin, end - begin, out);
   }
 }
 

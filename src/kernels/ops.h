@@ -107,6 +107,18 @@ void SwiGluScalar(const float* gate, const float* up, float* y, int64_t n);
 void SwiGluAvx2(const float* gate, const float* up, float* y, int64_t n);
 float DotF16GemvScalar(const uint16_t* a, const uint16_t* b, int64_t n);
 float DotF16GemvAvx2(const uint16_t* a, const uint16_t* b, int64_t n);
+// out[j] = DotF16(rows + j * stride, x, n) for j < n_rows (bit for bit): the
+// attention scores of many keys, or the outputs of many value rows.
+void DotF16RowsScalar(const uint16_t* rows, int64_t stride, int64_t n_rows, const uint16_t* x,
+                      int64_t n, float* out);
+void DotF16RowsAvx2(const uint16_t* rows, int64_t stride, int64_t n_rows, const uint16_t* x,
+                    int64_t n, float* out);
+// x[i] = ExpGgml(x[i] - shift): the softmax numerators of attention.
+void ExpShiftedRowScalar(float* x, int64_t n, float shift);
+void ExpShiftedRowAvx2(float* x, int64_t n, float shift);
+// dst[i] = FloatToHalf(x[i] * scale) (F16C rounds to nearest even, as FloatToHalf).
+void ScaledToHalfRowScalar(const float* x, float scale, uint16_t* dst, int64_t n);
+void ScaledToHalfRowAvx2(const float* x, float scale, uint16_t* dst, int64_t n);
 // The part of DotF16Gemv past the last whole step of 32: added in double.
 float DotF16GemvTail(float sum, const uint16_t* a, const uint16_t* b, int64_t n);
 // sum + a[i] * b[i] for i < n, each product rounded to f32 before adding.

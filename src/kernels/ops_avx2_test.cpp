@@ -70,5 +70,44 @@ TEST(OpsAvx2Test, SwiGluMatchesScalarBitForBit) {
     ASSERT_EQ(std::bit_cast<uint32_t>(a[i]), std::bit_cast<uint32_t>(b[i])) << gate[i];
 }
 
+TEST(OpsAvx2Test, DotF16RowsMatchesDotF16BitForBit) {
+  if (!HaveAvx2()) GTEST_SKIP() << "this CPU lacks AVX2/FMA/F16C";
+  std::mt19937 rng(7);
+  std::normal_distribution<float> dist(0.0f, 2.0f);
+  for (int64_t n : {8, 64, 67, 256}) {
+    const int64_t n_rows = 11, stride = n + 5;  // 4-row groups and a rest
+    std::vector<uint16_t> rows(n_rows * stride), x(n);
+    for (auto& h : rows) h = FloatToHalf(dist(rng));
+    for (auto& h : x) h = FloatToHalf(dist(rng));
+    std::vector<float> a(n_rows), b(n_rows);
+    internal::DotF16RowsAvx2(rows.data(), stride, n_rows, x.data(), n, a.data());
+    internal::DotF16RowsScalar(rows.data(), stride, n_rows, x.data(), n, b.data());
+    for (int64_t j = 0; j < n_rows; ++j) {
+      ASSERT_EQ(std::bit_cast<uint32_t>(a[j]), std::bit_cast<uint32_t>(b[j])) << n << " " << j;
+    }
+  }
+}
+
+TEST(OpsAvx2Test, SoftmaxRowsMatchScalarBitForBit) {
+  if (!HaveAvx2()) GTEST_SKIP() << "this CPU lacks AVX2/FMA/F16C";
+  std::mt19937 rng(6);
+  std::normal_distribution<float> dist(0.0f, 40.0f);  // exp underflow and |n| > 126 paths
+  const int n = 1027;                                 // groups of 8 and a tail
+  std::vector<float> x(n);
+  for (float& v : x) v = dist(rng);
+  std::vector<float> a = x, b = x;
+  internal::ExpShiftedRowAvx2(a.data(), n, 3.5f);
+  internal::ExpShiftedRowScalar(b.data(), n, 3.5f);
+  for (int i = 0; i < n; ++i)
+    ASSERT_EQ(std::bit_cast<uint32_t>(a[i]), std::bit_cast<uint32_t>(b[i])) << x[i];
+  // Probabilities down to fp16 subnormals and up past fp16's range.
+  std::vector<uint16_t> ha(n), hb(n);
+  for (float scale : {1.0f, 1e-7f, 3e4f}) {
+    internal::ScaledToHalfRowAvx2(a.data(), scale, ha.data(), n);
+    internal::ScaledToHalfRowScalar(a.data(), scale, hb.data(), n);
+    for (int i = 0; i < n; ++i) ASSERT_EQ(ha[i], hb[i]) << a[i] << " * " << scale;
+  }
+}
+
 }  // namespace
 }  // namespace hearth::ops
