@@ -68,6 +68,8 @@ const SchemaCase kSchemas[] = {
          "oneOf":[{"properties":{"n":{"type":"integer"}},"required":["n"]},
                   {"properties":{"s":{"type":"string","maxLength":3}},"required":["s"]}]})"},
     {"type_list", R"({"type":["string","null","integer"]})"},
+    {"any_of_branch_of_another_type",
+     R"({"type":"string","anyOf":[{"type":"integer"},{"maxLength":3}]})"},
     {"ref_defs",
      R"({"$defs":{"point":{"type":"object","properties":{"x":{"type":"number"},
          "y":{"type":"number"}},"required":["x","y"]}},"type":"object",
