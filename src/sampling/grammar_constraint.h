@@ -52,9 +52,9 @@ class GrammarConstraint : public TokenConstraint {
   // since most bytes lead back to the same few states. Cleared after each
   // walk (the states refer to arena nodes that are then dropped).
   struct StateCache {
-    std::vector<StackTop> tops;        // every state's stacks, concatenated
-    std::vector<uint32_t> begin;       // state s: tops[begin[s], begin[s + 1])
-    std::vector<ByteSet> next_bytes;   // bytes some stack of the state accepts
+    std::vector<StackTop> tops;       // every state's stacks, concatenated
+    std::vector<uint32_t> begin;      // state s: tops[begin[s], begin[s + 1])
+    std::vector<ByteSet> next_bytes;  // bytes some stack of the state accepts
     // row_of[state]: its row in `transitions`, or -1 until the walk goes
     // below that state. A row holds 256 entries, [byte]: kUnknown, kDead or
     // the next state. Rows are capped (kMaxRows); past the cap transitions

@@ -177,6 +177,7 @@ Result<int32_t> JsonSchemaCompiler::CompileAlternatives(const Json& schema, cons
     }
     Json merged = siblings;
     HEARTH_ASSIGN_OR_RETURN(const Json flat, Flatten(branch, depth + 1));
+    if (!TypesOverlap(merged, flat)) continue;  // this branch admits nothing here
     HEARTH_RETURN_IF_ERROR(MergeSchemaInto(merged, flat));
     HEARTH_ASSIGN_OR_RETURN(const int32_t alternative, Compile(merged, depth + 1));
     b_.AddAlternative(rule, {Ref(alternative)});

@@ -64,6 +64,8 @@ Result<std::vector<std::string>> SchemaTypes(const Json& schema);
 Result<int64_t> CountKeyword(const Json& schema, const char* key, int64_t fallback);
 // OK unless `schema` uses a keyword this subset cannot enforce.
 Status CheckKeywords(const Json& schema);
+// False if both schemas name types and no type is in both.
+bool TypesOverlap(const Json& a, const Json& b);
 // Merges `extra` into `into` as allOf would (both objects): properties and
 // required are united, bounds tightened, types intersected.
 Status MergeSchemaInto(Json& into, const Json& extra);

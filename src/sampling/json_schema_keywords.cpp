@@ -155,6 +155,14 @@ Status CheckKeywords(const Json& schema) {
   return Status::Ok();
 }
 
+bool TypesOverlap(const Json& a, const Json& b) {
+  if (!a.is_object() || !b.is_object() || !a.contains("type") || !b.contains("type")) return true;
+  const auto a_types = SchemaTypes(a);
+  const auto b_types = SchemaTypes(b);
+  if (!a_types.ok() || !b_types.ok()) return true;  // the merge reports the bad type
+  return !IntersectTypes(*a_types, *b_types).empty();
+}
+
 Status MergeSchemaInto(Json& into, const Json& extra) {
   if (!into.is_object() || !extra.is_object()) {
     return InvalidArgumentError("allOf members must be schema objects");

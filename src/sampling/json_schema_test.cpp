@@ -25,7 +25,7 @@ TEST_P(JsonSchemaWalkTest, RandomOutputsParseAndValidate) {
   const Json schema = Json::parse(GetParam().schema);
   const Json effective = schema.is_null() ? Json{{"type", "object"}} : schema;
   int completed = 0;
-  for (uint64_t seed = 1; seed <= 25; ++seed) {
+  for (uint64_t seed = 1; seed <= 16; ++seed) {
     auto constraint = MakeJsonConstraint(schema, vocab);
     ASSERT_TRUE(constraint.ok()) << constraint.status().ToString();
     const testing::WalkResult walk = testing::RandomWalk(**constraint, *vocab, seed, 400);
@@ -38,7 +38,7 @@ TEST_P(JsonSchemaWalkTest, RandomOutputsParseAndValidate) {
         << "seed " << seed << ": " << walk.text;
   }
   // Walks favour closing tokens, so nearly all must finish.
-  EXPECT_GE(completed, 20) << GetParam().name;
+  EXPECT_GE(completed, 13) << GetParam().name;
 }
 
 const SchemaCase kSchemas[] = {
@@ -68,6 +68,8 @@ const SchemaCase kSchemas[] = {
          "oneOf":[{"properties":{"n":{"type":"integer"}},"required":["n"]},
                   {"properties":{"s":{"type":"string","maxLength":3}},"required":["s"]}]})"},
     {"type_list", R"({"type":["string","null","integer"]})"},
+    {"any_of_branch_of_another_type",
+     R"({"type":"string","anyOf":[{"type":"integer"},{"maxLength":3}]})"},
     {"ref_defs",
      R"({"$defs":{"point":{"type":"object","properties":{"x":{"type":"number"},
          "y":{"type":"number"}},"required":["x","y"]}},"type":"object",
