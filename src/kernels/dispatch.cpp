@@ -1,6 +1,10 @@
 // Run-time choice of kernels: which ISAs this CPU can run, the scalar table,
 // and the KernelSet entries that dispatch on the tensor type.
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+#endif
 #include <cmath>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <limits>
@@ -133,15 +137,51 @@ std::string_view IsaName(Isa isa) {
   return "unknown";
 }
 
+#if defined(__x86_64__) || defined(__i386__)
+namespace {
+
+// CPU features read with CPUID directly (gcc's and clang's
+// __builtin_cpu_supports accept different feature names: clang 14 has no
+// "f16c"), plus XGETBV: the OS must have enabled the AVX / AVX-512 register state.
+struct X86Features {
+  bool avx2 = false;    // AVX2 + FMA + F16C, YMM state enabled
+  bool avx512 = false;  // F + BW + VL + DQ + VNNI, ZMM state enabled
+};
+
+uint64_t ReadXcr0() {
+  uint32_t eax = 0, edx = 0;
+  __asm__ volatile("xgetbv" : "=a"(eax), "=d"(edx) : "c"(0));
+  return (static_cast<uint64_t>(edx) << 32) | eax;
+}
+
+X86Features DetectX86Features() {
+  X86Features f;
+  unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
+  if (!__get_cpuid(1, &eax, &ebx, &ecx, &edx)) return f;
+  const bool fma = ecx & (1u << 12), osxsave = ecx & (1u << 27), avx = ecx & (1u << 28),
+             f16c = ecx & (1u << 29);
+  if (!(osxsave && avx)) return f;
+  const uint64_t xcr0 = ReadXcr0();
+  const bool ymm_state = (xcr0 & 0x6) == 0x6;
+  const bool zmm_state = (xcr0 & 0xE6) == 0xE6;
+  if (!__get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx)) return f;
+  const bool avx2 = ebx & (1u << 5);
+  const bool avx512f = ebx & (1u << 16), avx512dq = ebx & (1u << 17),
+             avx512bw = ebx & (1u << 30), avx512vl = ebx & (1u << 31),
+             avx512vnni = ecx & (1u << 11);
+  f.avx2 = ymm_state && avx2 && fma && f16c;
+  f.avx512 = f.avx2 && zmm_state && avx512f && avx512dq && avx512bw && avx512vl && avx512vnni;
+  return f;
+}
+
+}  // namespace
+#endif
+
 bool IsaAvailable(Isa isa) {
 #if defined(__x86_64__) || defined(__i386__)
-  // libgcc's checks include the OS (XCR0) enabling the AVX / AVX-512 state.
-  static const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
-                           __builtin_cpu_supports("f16c");
-  static const bool avx512 =
-      avx2 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-      __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq") &&
-      __builtin_cpu_supports("avx512vnni");
+  static const X86Features features = DetectX86Features();
+  static const bool avx2 = features.avx2;
+  static const bool avx512 = features.avx512;
   switch (isa) {
     case Isa::kScalar:
       return true;
