@@ -3,6 +3,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
@@ -97,7 +98,7 @@ HttpServer::HttpServer(HttpServerOptions options) : options_(std::move(options))
     if (tls_scope == nullptr) return;
     tls_scope->method = request.method;
     tls_scope->path = request.path;
-    tls_scope->status = response.status;
+    tls_scope->status = tls_scope->client_gone ? 499 : response.status;
   });
 }
 
@@ -116,7 +117,10 @@ bool HttpServer::process_and_close_socket(socket_t sock) {
 
 void HttpServer::ServeConnection(Connection& connection) {
   for (size_t served = 0; served < options_.max_requests_per_connection && is_running(); ++served) {
-    const double wait = served == 0 ? options_.request_read_seconds : options_.keep_alive_seconds;
+    // A new connection gets a short while to start its first request, then the
+    // keep-alive timeout between requests.
+    const double wait =
+        served == 0 ? std::min(options_.request_read_seconds, 10.0) : options_.keep_alive_seconds;
     if (!connection.WaitForRequest(wait)) return;
     const auto start = std::chrono::steady_clock::now();
     connection.BeginRequest(
@@ -133,6 +137,7 @@ void HttpServer::ServeConnection(Connection& connection) {
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (scope.status == 0 && connection.deadline_passed()) scope.status = 408;
+    if (scope.status == 0 && scope.client_gone) scope.status = 499;
     if (options_.on_request_done && (scope.status != 0 || connection.deadline_passed())) {
       options_.on_request_done(scope, seconds);
     }
