@@ -65,7 +65,7 @@ Status ApiServer::Bind() {
 
 bool ApiServer::Run() { return http_->listen_after_bind(); }
 
-void ApiServer::Stop() { http_->stop(); }
+void ApiServer::Stop() { http_->Shutdown(); }
 
 httplib::Server::HandlerResponse ApiServer::CheckRequest(const httplib::Request& request,
                                                          httplib::Response& response) {

@@ -115,13 +115,27 @@ bool HttpServer::process_and_close_socket(socket_t sock) {
   return true;
 }
 
+bool HttpServer::WaitForNextRequest(Connection& connection, double seconds) {
+  // In short steps, so that stop() does not wait for idle keep-alive connections.
+  const auto end = std::chrono::steady_clock::now() +
+                   std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                       std::chrono::duration<double>(seconds));
+  while (!stopping_) {
+    const double left =
+        std::chrono::duration<double>(end - std::chrono::steady_clock::now()).count();
+    if (left <= 0) return false;
+    if (connection.WaitForRequest(std::min(left, 0.25))) return true;
+  }
+  return false;
+}
+
 void HttpServer::ServeConnection(Connection& connection) {
-  for (size_t served = 0; served < options_.max_requests_per_connection && is_running(); ++served) {
+  for (size_t served = 0; served < options_.max_requests_per_connection && !stopping_; ++served) {
     // A new connection gets a short while to start its first request, then the
     // keep-alive timeout between requests.
     const double wait =
         served == 0 ? std::min(options_.request_read_seconds, 10.0) : options_.keep_alive_seconds;
-    if (!connection.WaitForRequest(wait)) return;
+    if (!WaitForNextRequest(connection, wait)) return;
     const auto start = std::chrono::steady_clock::now();
     connection.BeginRequest(
         start + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
