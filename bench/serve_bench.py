@@ -128,9 +128,14 @@ def start_hearth(args, port: int) -> subprocess.Popen:
 
 def start_llama_server(args, port: int) -> subprocess.Popen:
     # llama-server splits -c over its -np slots: give each slot the same context as hearth's.
-    return subprocess.Popen([args.llama_server, "-m", args.model, "--host", "127.0.0.1",
-                             "--port", str(port), "-t", str(args.threads), "-np", str(args.slots),
-                             "-c", str(args.ctx * args.slots), "--no-webui"],
+    # --poll 0: its threads sleep rather than spin while waiting for work (hearth's never
+    # spin); spinning threads on a machine shared with other work lose most of their time.
+    command = [args.llama_server, "-m", args.model, "--host", "127.0.0.1", "--port", str(port),
+               "-t", str(args.threads), "-tb", str(args.threads), "-np", str(args.slots),
+               "-c", str(args.ctx * args.slots), "--no-webui"]
+    if args.llama_poll is not None:
+        command += ["--poll", str(args.llama_poll)]
+    return subprocess.Popen(command,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
@@ -171,6 +176,8 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=2, help="requests per client")
     parser.add_argument("--max-tokens", type=int, default=64)
     parser.add_argument("--only", choices=["hearth", "llama-server"])
+    parser.add_argument("--llama-poll", type=int, default=None,
+                        help="llama-server --poll level (0: no spinning; default: its own, 50)")
     parser.add_argument("--json", help="also write the results to this file")
     args = parser.parse_args()
 

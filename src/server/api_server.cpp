@@ -65,11 +65,15 @@ Status ApiServer::Bind() {
 
 bool ApiServer::Run() { return http_->listen_after_bind(); }
 
-void ApiServer::Stop() { http_->stop(); }
+void ApiServer::Stop() { http_->Shutdown(); }
 
 httplib::Server::HandlerResponse ApiServer::CheckRequest(const httplib::Request& request,
                                                          httplib::Response& response) {
   using Handled = httplib::Server::HandlerResponse;
+  if (RequestScope* scope = CurrentRequest()) {  // logged even if the answer is never written
+    scope->method = request.method;
+    scope->path = request.path;
+  }
   bool has_host = false;
   const std::string host = Header(request, "Host", has_host);
   SecurityVerdict verdict = policy_.CheckHost(host, has_host);

@@ -3,6 +3,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
@@ -97,7 +98,7 @@ HttpServer::HttpServer(HttpServerOptions options) : options_(std::move(options))
     if (tls_scope == nullptr) return;
     tls_scope->method = request.method;
     tls_scope->path = request.path;
-    tls_scope->status = response.status;
+    tls_scope->status = tls_scope->client_gone ? 499 : response.status;
   });
 }
 
@@ -114,10 +115,27 @@ bool HttpServer::process_and_close_socket(socket_t sock) {
   return true;
 }
 
+bool HttpServer::WaitForNextRequest(Connection& connection, double seconds) {
+  // In short steps, so that stop() does not wait for idle keep-alive connections.
+  const auto end = std::chrono::steady_clock::now() +
+                   std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                       std::chrono::duration<double>(seconds));
+  while (!stopping_) {
+    const double left =
+        std::chrono::duration<double>(end - std::chrono::steady_clock::now()).count();
+    if (left <= 0) return false;
+    if (connection.WaitForRequest(std::min(left, 0.25))) return true;
+  }
+  return false;
+}
+
 void HttpServer::ServeConnection(Connection& connection) {
-  for (size_t served = 0; served < options_.max_requests_per_connection && is_running(); ++served) {
-    const double wait = served == 0 ? options_.request_read_seconds : options_.keep_alive_seconds;
-    if (!connection.WaitForRequest(wait)) return;
+  for (size_t served = 0; served < options_.max_requests_per_connection && !stopping_; ++served) {
+    // A new connection gets a short while to start its first request, then the
+    // keep-alive timeout between requests.
+    const double wait =
+        served == 0 ? std::min(options_.request_read_seconds, 10.0) : options_.keep_alive_seconds;
+    if (!WaitForNextRequest(connection, wait)) return;
     const auto start = std::chrono::steady_clock::now();
     connection.BeginRequest(
         start + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
@@ -133,6 +151,7 @@ void HttpServer::ServeConnection(Connection& connection) {
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (scope.status == 0 && connection.deadline_passed()) scope.status = 408;
+    if (scope.status == 0 && scope.client_gone) scope.status = 499;
     if (options_.on_request_done && (scope.status != 0 || connection.deadline_passed())) {
       options_.on_request_done(scope, seconds);
     }

@@ -9,6 +9,7 @@
 
 #include <httplib.h>
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -52,12 +53,20 @@ class HttpServer : public httplib::Server {
  public:
   explicit HttpServer(HttpServerOptions options);
   const HttpServerOptions& options() const { return options_; }
+  // stop(), and idle keep-alive connections end at once (httplib's is_running()
+  // stays true until every worker has finished).
+  void Shutdown() {
+    stopping_ = true;
+    stop();
+  }
 
  private:
   bool process_and_close_socket(socket_t sock) override;
   void ServeConnection(Connection& connection);
+  bool WaitForNextRequest(Connection& connection, double seconds);
 
   HttpServerOptions options_;
+  std::atomic<bool> stopping_{false};
 };
 
 }  // namespace hearth::server

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
+
 namespace hearth::server {
 namespace {
 
@@ -106,6 +108,33 @@ TEST(Security, OnlyJsonBodiesMayStartWork) {
        {"text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", ""}) {
     EXPECT_EQ(SecurityPolicy::CheckJsonContentType(type).http_status, 415) << type;
   }
+}
+
+}  // namespace
+}  // namespace hearth::server
+
+namespace hearth::server {
+namespace {
+
+TEST(Security, ApiKeyFileSkipsBlankLinesAndComments) {
+  const std::string path = ::testing::TempDir() + "/hearth_keys.txt";
+  {
+    std::FILE* file = std::fopen(path.c_str(), "w");
+    ASSERT_NE(file, nullptr);
+    std::fputs("# team keys\n\n  first-key  \nsecond-key\n", file);
+    std::fclose(file);
+  }
+  auto keys = ReadApiKeyFile(path);
+  ASSERT_TRUE(keys.ok()) << keys.status().ToString();
+  EXPECT_EQ(*keys, (std::vector<std::string>{"first-key", "second-key"}));
+  {
+    std::FILE* file = std::fopen(path.c_str(), "w");
+    std::fputs("# nothing\n", file);
+    std::fclose(file);
+  }
+  EXPECT_FALSE(ReadApiKeyFile(path).ok());
+  EXPECT_FALSE(ReadApiKeyFile(path + ".missing").ok());
+  std::remove(path.c_str());
 }
 
 }  // namespace
