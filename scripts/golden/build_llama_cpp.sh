@@ -4,7 +4,8 @@
 # Source: the llama.cpp tree vendored in the llama-cpp-python sdist (pinned below), fetched
 # from PyPI with pip. Output, all under ~/.cache/hearth/llama.cpp-<version>/:
 #   sdist/                the unpacked sdist (Python package + vendor/llama.cpp)
-#   build/bin/            libllama.so, libggml*.so, llama-quantize, llama-perplexity, llama-bench
+#   build/bin/            libllama.so, libggml*.so, llama-quantize, llama-perplexity, llama-bench,
+#                         llama-server (for bench/serve_bench.py)
 # and a venv ~/.cache/hearth/ref-venv whose `llama_cpp` Python package is the sdist's own
 # Python code loading the libllama.so built here (one build serves both the tools and the
 # binding; pip-building the sdist would compile llama.cpp a second time).
@@ -38,10 +39,10 @@ fi
 cmake -S "${SDIST}/vendor/llama.cpp" -B "${BUILD}" -G Ninja \
   -DCMAKE_BUILD_TYPE=Release -DBUILD_SHARED_LIBS=ON -DGGML_NATIVE=ON \
   -DLLAMA_CURL=OFF -DLLAMA_OPENSSL=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF \
-  -DLLAMA_BUILD_SERVER=OFF -DLLAMA_BUILD_APP=OFF -DLLAMA_BUILD_UI=OFF \
+  -DLLAMA_BUILD_SERVER=ON -DLLAMA_BUILD_APP=OFF -DLLAMA_BUILD_UI=OFF \
   -DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache
 time nice -n 10 cmake --build "${BUILD}" "${JOBS}" \
-  --target llama llama-quantize llama-perplexity llama-bench
+  --target llama llama-quantize llama-perplexity llama-bench llama-server
 
 # Reference venv: the sdist's Python package pointed at our libllama.so.
 if [[ ! -x "${VENV}/bin/python" ]]; then

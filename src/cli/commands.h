@@ -28,5 +28,6 @@ void RegisterTemplateCommand(CLI::App& app, ExitCode& exit_code);
 void RegisterQuantizeCommand(CLI::App& app, ExitCode& exit_code);
 void RegisterBenchCommand(CLI::App& app, ExitCode& exit_code);
 void RegisterChatCommand(CLI::App& app, ExitCode& exit_code);
+void RegisterServeCommand(CLI::App& app, ExitCode& exit_code);
 
 }  // namespace hearth::cli

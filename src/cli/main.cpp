@@ -29,10 +29,15 @@ int main(int argc, char** argv) {
   RegisterQuantizeCommand(app, exit_code);
   RegisterBenchCommand(app, exit_code);
   RegisterChatCommand(app, exit_code);
+  RegisterServeCommand(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
-    return app.exit(error);
+    // --help and --version are "errors" CLI11 prints itself; real usage
+    // errors get one line, as every other hearth error does.
+    if (error.get_exit_code() == static_cast<int>(CLI::ExitCodes::Success)) return app.exit(error);
+    std::fprintf(stderr, "hearth: %s (see --help)\n", error.what());
+    return 2;
   }
   return exit_code.value;
 }

@@ -58,6 +58,10 @@ struct CompletionEvent {
   SampledToken token;
   // kDone: why it ended (StopReason::kStopSequence for a stop string), usage,
   // and a non-OK status if it failed (then stop_reason is meaningless).
+  // kDone's text is the end of the output that was still held back (a tail
+  // that might have begun a stop string, or an incomplete character shown as
+  // U+FFFD) when generation ended on an end-of-generation token; usually empty.
+  // Append it like a kToken's text.
   StopReason stop_reason = StopReason::kMaxTokens;
   CompletionUsage usage;
   Status status;

@@ -19,8 +19,7 @@ void Embed(const TensorView& table, std::span<const int32_t> tokens, float* x) {
 }
 
 void SelfAttention(const float* in, const AttentionWeights& w, const AttentionConfig& config,
-                   const Batch& batch, F16KvCache& cache, int32_t layer, Workspace& ws,
-                   ThreadPool& pool, float* out) {
+                   const Batch& batch, int32_t layer, Workspace& ws, ThreadPool& pool, float* out) {
   const ops::AttentionShape& shape = config.shape;
   const int64_t n = batch.n_tokens;
   const int64_t q_dim = static_cast<int64_t>(shape.n_head) * shape.head_dim;
@@ -46,9 +45,14 @@ void SelfAttention(const float* in, const AttentionWeights& w, const AttentionCo
   ops::Rope(ws.q.data(), n, shape.n_head, shape.head_dim, batch.pos, config.rope);
   ops::Rope(ws.k.data(), n, shape.n_head_kv, shape.head_dim, batch.pos, config.rope);
   if (config.q_scale != 1.0f) ops::Scale(ws.q.data(), n * q_dim, config.q_scale);
-  cache.Store(layer, batch.pos0, n, ws.k.data(), ws.v.data());
-  ops::Attention(ws.q.data(), n, batch.pos0, cache.k(layer), cache.v(layer), cache.v_stride(),
-                 shape, config.attention, ws.attn.data(), pool);
+  for (const BatchSegment& seg : batch.segments) {
+    F16KvCache& cache = *seg.cache;
+    cache.Store(layer, seg.pos0, seg.n_tokens, ws.k.data() + seg.first * kv_dim,
+                ws.v.data() + seg.first * kv_dim);
+    ops::Attention(ws.q.data() + seg.first * q_dim, seg.n_tokens, seg.pos0, cache.k(layer),
+                   cache.v(layer), cache.v_stride(), shape, config.attention,
+                   ws.attn.data() + seg.first * q_dim, pool);
+  }
   kernels::MatMul(w.wo, ws.attn.data(), n, out, pool);  // [n, n_embd]
 }
 

@@ -29,11 +29,22 @@ struct Workspace {
   std::vector<int32_t> pos;  // [n_tokens]
 };
 
-// The tokens of one Forward call: token t is at position pos0 + t.
-struct Batch {
+// One sequence's part of a batch: rows [first, first + n_tokens) of the
+// batch, at positions pos0 .. pos0 + n_tokens - 1 of the sequence's own cache.
+struct BatchSegment {
+  int64_t first = 0;
   int64_t n_tokens = 0;
   int32_t pos0 = 0;
-  const int32_t* pos = nullptr;  // [n_tokens]
+  F16KvCache* cache = nullptr;
+};
+
+// The tokens of one forward pass: one or more sequences (segments, in row
+// order, covering every row). Matrix multiplications run over all rows;
+// attention runs per segment over that segment's cache.
+struct Batch {
+  int64_t n_tokens = 0;
+  const int32_t* pos = nullptr;  // [n_tokens] each row's position in its sequence
+  std::span<const BatchSegment> segments;
 };
 
 // x: [n_tokens, n_embd] = rows `tokens` of table ([n_vocab, n_embd]).
@@ -61,11 +72,11 @@ struct AttentionConfig {
 };
 
 // out: [n_tokens, n_embd] = Wo . attention(q, cached k, v) for input `in`
-// ([n_tokens, n_embd], already normalized). Appends this batch's K and V to
-// `cache` for `layer` at positions batch.pos0...
+// ([n_tokens, n_embd], already normalized). Appends each segment's K and V to
+// its cache for `layer` at positions segment.pos0...; each segment attends
+// only to its own cache.
 void SelfAttention(const float* in, const AttentionWeights& w, const AttentionConfig& config,
-                   const Batch& batch, F16KvCache& cache, int32_t layer, Workspace& ws,
-                   ThreadPool& pool, float* out);
+                   const Batch& batch, int32_t layer, Workspace& ws, ThreadPool& pool, float* out);
 
 struct FfnWeights {
   TensorView gate;  // [n_ff, n_embd]

@@ -47,7 +47,7 @@ class Gemma3Model final : public TransformerModel {
   }
 
  protected:
-  void RunLayer(int32_t layer, const Batch& batch, F16KvCache& cache) override {
+  void RunLayer(int32_t layer, const Batch& batch) override {
     const Gemma3Layer& l = layers_[layer];
     const int64_t n = batch.n_tokens;
     const int32_t n_embd = hp_.spec.n_embd;
@@ -55,8 +55,8 @@ class Gemma3Model final : public TransformerModel {
     float* x = ws_.x.data();  // [n, n_embd]
     float* out = ws_.out.data();
     ops::RmsNorm(x, l.attn_norm, ws_.norm.data(), n, n_embd, eps);
-    SelfAttention(ws_.norm.data(), l.attn, l.sliding ? local_ : global_, batch, cache, layer, ws_,
-                  pool_, out);
+    SelfAttention(ws_.norm.data(), l.attn, l.sliding ? local_ : global_, batch, layer, ws_, pool_,
+                  out);
     ops::RmsNorm(out, l.attn_post_norm, out, n, n_embd, eps);
     ops::Add(x, out, x, n * n_embd);
     ops::RmsNorm(x, l.ffn_norm, ws_.norm.data(), n, n_embd, eps);

@@ -48,14 +48,13 @@ class LlamaModel final : public TransformerModel {
   }
 
  protected:
-  void RunLayer(int32_t layer, const Batch& batch, F16KvCache& cache) override {
+  void RunLayer(int32_t layer, const Batch& batch) override {
     const LlamaLayer& l = layers_[layer];
     const int64_t n = batch.n_tokens;
     const int32_t n_embd = hp_.spec.n_embd;
     float* x = ws_.x.data();  // [n, n_embd]
     ops::RmsNorm(x, l.attn_norm, ws_.norm.data(), n, n_embd, hp_.spec.rms_eps);
-    SelfAttention(ws_.norm.data(), l.attn, config_, batch, cache, layer, ws_, pool_,
-                  ws_.out.data());
+    SelfAttention(ws_.norm.data(), l.attn, config_, batch, layer, ws_, pool_, ws_.out.data());
     ops::Add(x, ws_.out.data(), x, n * n_embd);
     ops::RmsNorm(x, l.ffn_norm, ws_.norm.data(), n, n_embd, hp_.spec.rms_eps);
     GatedFfn(ws_.norm.data(), l.ffn, GatedActivation::kSilu, n, ws_, pool_, ws_.out.data());

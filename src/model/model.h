@@ -43,6 +43,14 @@ class KvCache {
   virtual void Truncate(int32_t n) = 0;
 };
 
+// One sequence of a multi-sequence forward pass (Model::ForwardBatch).
+struct SequenceBatch {
+  enum class Logits { kNone, kLast, kAll };
+  std::span<const int32_t> tokens;  // evaluated at cache->size() .. + tokens.size() - 1
+  KvCache* cache = nullptr;         // this sequence's own cache; distinct per sequence
+  Logits logits = Logits::kLast;    // which rows of logits this sequence contributes
+};
+
 struct ModelOptions {
   int n_threads = 0;  // 0: ThreadPool::DefaultThreadCount()
 };
@@ -68,6 +76,26 @@ class Model {
   // InvalidArgument for token ids outside the vocabulary.
   virtual Status Forward(std::span<const int32_t> tokens, KvCache& cache, bool all_logits,
                          std::vector<float>& logits) = 0;
+
+  // Evaluates several sequences in one pass: all their tokens share the
+  // matrix multiplications, attention runs per sequence over its own cache.
+  // Each sequence's results equal Forward() on it alone, bit for bit.
+  // logits receives, for each sequence in order, 0 rows (kNone), 1 row (kLast)
+  // or tokens.size() rows (kAll) of n_vocab. All inputs are checked first: on
+  // error (InvalidArgument for a bad token, a null or repeated cache, an empty
+  // sequence; OutOfRange for a cache overflow) no cache is touched.
+  // The default runs Forward once per sequence.
+  virtual Status ForwardBatch(std::span<const SequenceBatch> sequences, std::vector<float>& logits);
+
+  // Like Forward, but hidden receives the final normalized hidden state of
+  // every token, [n_tokens, n_embd] (what embeddings are pooled from).
+  // The default: Unsupported.
+  virtual Status ForwardHidden(std::span<const int32_t> tokens, KvCache& cache,
+                               std::vector<float>& hidden);
+
+ protected:
+  // The input checks of ForwardBatch that need only the spec and the caches.
+  Status CheckBatch(std::span<const SequenceBatch> sequences) const;
 };
 
 }  // namespace hearth

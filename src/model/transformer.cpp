@@ -1,5 +1,6 @@
 #include "model/transformer.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "kernels/matmul.h"
@@ -56,17 +57,27 @@ Status TransformerModel::CheckInput(std::span<const int32_t> tokens,
   return Status::Ok();
 }
 
-Status TransformerModel::Forward(std::span<const int32_t> tokens, KvCache& cache_base,
-                                 bool all_logits, std::vector<float>& logits) {
+Status TransformerModel::Evaluate(std::span<const int32_t> tokens, KvCache& cache_base) {
   auto* cache = dynamic_cast<F16KvCache*>(&cache_base);
   HEARTH_RETURN_IF_ERROR(CheckInput(tokens, cache));
+  const BatchSegment segment{0, static_cast<int64_t>(tokens.size()), cache->size(), cache};
+  RunBatch(tokens, std::span<const BatchSegment>(&segment, 1));
+  return Status::Ok();
+}
+
+void TransformerModel::RunBatch(std::span<const int32_t> tokens,
+                                std::span<const BatchSegment> segments) {
   const ModelSpec& s = hp_.spec;
   const int64_t n = static_cast<int64_t>(tokens.size());
   Batch batch;
   batch.n_tokens = n;
-  batch.pos0 = cache->size();
+  batch.segments = segments;
   ws_.pos.resize(n);
-  for (int64_t t = 0; t < n; ++t) ws_.pos[t] = batch.pos0 + static_cast<int32_t>(t);
+  for (const BatchSegment& seg : segments) {
+    for (int64_t t = 0; t < seg.n_tokens; ++t) {
+      ws_.pos[seg.first + t] = seg.pos0 + static_cast<int32_t>(t);
+    }
+  }
   batch.pos = ws_.pos.data();
 
   ws_.x.resize(n * s.n_embd);
@@ -74,9 +85,46 @@ Status TransformerModel::Forward(std::span<const int32_t> tokens, KvCache& cache
   ws_.out.resize(n * s.n_embd);
   Embed(token_embd_, tokens, ws_.x.data());  // [n, n_embd]
   if (embedding_scale_ != 1.0f) ops::Scale(ws_.x.data(), n * s.n_embd, embedding_scale_);
-  for (int32_t layer = 0; layer < s.n_layer; ++layer) RunLayer(layer, batch, *cache);
-  cache->SetSize(batch.pos0 + static_cast<int32_t>(n));
+  for (int32_t layer = 0; layer < s.n_layer; ++layer) RunLayer(layer, batch);
+  for (const BatchSegment& seg : segments) {
+    seg.cache->SetSize(seg.pos0 + static_cast<int32_t>(seg.n_tokens));
+  }
+}
 
+Status TransformerModel::ForwardBatch(std::span<const SequenceBatch> sequences,
+                                      std::vector<float>& logits) {
+  HEARTH_RETURN_IF_ERROR(CheckBatch(sequences));
+  batch_tokens_.clear();
+  batch_segments_.clear();
+  logit_rows_.clear();
+  for (const SequenceBatch& seq : sequences) {
+    auto* cache = dynamic_cast<F16KvCache*>(seq.cache);
+    if (cache == nullptr || cache->owner() != this) {
+      return InvalidArgumentError("ForwardBatch: a cache was not created by this model's NewCache");
+    }
+    const int64_t first = static_cast<int64_t>(batch_tokens_.size());
+    const int64_t n = static_cast<int64_t>(seq.tokens.size());
+    batch_segments_.push_back(BatchSegment{first, n, cache->size(), cache});
+    batch_tokens_.insert(batch_tokens_.end(), seq.tokens.begin(), seq.tokens.end());
+    if (seq.logits == SequenceBatch::Logits::kAll) {
+      for (int64_t t = 0; t < n; ++t) logit_rows_.push_back(first + t);
+    } else if (seq.logits == SequenceBatch::Logits::kLast) {
+      logit_rows_.push_back(first + n - 1);
+    }
+  }
+  if (batch_segments_.empty()) {
+    logits.clear();
+    return Status::Ok();
+  }
+  RunBatch(batch_tokens_, batch_segments_);
+  ComputeLogitsOfRows(logit_rows_, logits);
+  return Status::Ok();
+}
+
+Status TransformerModel::Forward(std::span<const int32_t> tokens, KvCache& cache, bool all_logits,
+                                 std::vector<float>& logits) {
+  HEARTH_RETURN_IF_ERROR(Evaluate(tokens, cache));
+  const int64_t n = static_cast<int64_t>(tokens.size());
   if (all_logits) {
     ComputeLogits(0, n, logits);
   } else {
@@ -85,11 +133,44 @@ Status TransformerModel::Forward(std::span<const int32_t> tokens, KvCache& cache
   return Status::Ok();
 }
 
+Status TransformerModel::ForwardHidden(std::span<const int32_t> tokens, KvCache& cache,
+                                       std::vector<float>& hidden) {
+  HEARTH_RETURN_IF_ERROR(Evaluate(tokens, cache));
+  const ModelSpec& s = hp_.spec;
+  const int64_t n = static_cast<int64_t>(tokens.size());
+  hidden.resize(static_cast<size_t>(n) * s.n_embd);
+  ops::RmsNorm(ws_.x.data(), output_norm_, hidden.data(), n, s.n_embd, s.rms_eps);  // [n, n_embd]
+  return Status::Ok();
+}
+
 void TransformerModel::ComputeLogits(int64_t first_row, int64_t n_rows,
                                      std::vector<float>& logits) {
   const ModelSpec& s = hp_.spec;
   ops::RmsNorm(ws_.x.data() + first_row * s.n_embd, output_norm_, ws_.norm.data(), n_rows, s.n_embd,
                s.rms_eps);
+  logits.resize(static_cast<size_t>(n_rows) * s.n_vocab);
+  kernels::MatMul(output_, ws_.norm.data(), n_rows, logits.data(), pool_);  // [n_rows, n_vocab]
+  if (hp_.final_softcap > 0.0f) {
+    const float cap = hp_.final_softcap;
+    for (float& l : logits) l = cap * std::tanh(l * (1.0f / cap));
+  }
+}
+
+void TransformerModel::ComputeLogitsOfRows(std::span<const int64_t> rows,
+                                           std::vector<float>& logits) {
+  const ModelSpec& s = hp_.spec;
+  const int64_t n_rows = static_cast<int64_t>(rows.size());
+  if (n_rows == 0) {
+    logits.clear();
+    return;
+  }
+  // Gather the rows ([n_rows, n_embd]) into ws_.out, free after the layers;
+  // norm and matmul work row by row, so each row's logits are what
+  // ComputeLogits would give it.
+  for (int64_t i = 0; i < n_rows; ++i) {
+    std::copy_n(ws_.x.data() + rows[i] * s.n_embd, s.n_embd, ws_.out.data() + i * s.n_embd);
+  }
+  ops::RmsNorm(ws_.out.data(), output_norm_, ws_.norm.data(), n_rows, s.n_embd, s.rms_eps);
   logits.resize(static_cast<size_t>(n_rows) * s.n_vocab);
   kernels::MatMul(output_, ws_.norm.data(), n_rows, logits.data(), pool_);  // [n_rows, n_vocab]
   if (hp_.final_softcap > 0.0f) {

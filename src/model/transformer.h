@@ -23,6 +23,10 @@ class TransformerModel : public Model {
   // Not thread-safe: one Forward at a time per model (it reuses scratch buffers).
   Status Forward(std::span<const int32_t> tokens, KvCache& cache, bool all_logits,
                  std::vector<float>& logits) override;
+  Status ForwardHidden(std::span<const int32_t> tokens, KvCache& cache,
+                       std::vector<float>& hidden) override;
+  Status ForwardBatch(std::span<const SequenceBatch> sequences,
+                      std::vector<float>& logits) override;
 
  protected:
   TransformerModel(std::shared_ptr<const GgufFile> file, HParams hp, const ModelOptions& options);
@@ -30,9 +34,9 @@ class TransformerModel : public Model {
   // token_embd, output_norm and output (absent: tied to token_embd).
   Status LoadEmbeddings(const TensorLoader& loader);
 
-  // Runs layer `layer` on ws_.x ([n_tokens, n_embd]) in place, appending the
-  // batch's keys and values to `cache`.
-  virtual void RunLayer(int32_t layer, const Batch& batch, F16KvCache& cache) = 0;
+  // Runs layer `layer` on ws_.x ([n_tokens, n_embd]) in place, appending each
+  // segment's keys and values to its cache.
+  virtual void RunLayer(int32_t layer, const Batch& batch) = 0;
 
   // Multiplies the token embeddings (Gemma scales them by sqrt(n_embd)).
   float embedding_scale_ = 1.0f;
@@ -44,7 +48,21 @@ class TransformerModel : public Model {
 
  private:
   Status CheckInput(std::span<const int32_t> tokens, const F16KvCache* cache) const;
+  // Checks the input, then runs the embedding and every layer: ws_.x holds the
+  // final residual stream [n_tokens, n_embd] and the cache the new positions.
+  Status Evaluate(std::span<const int32_t> tokens, KvCache& cache);
+  // Runs `tokens` ([n_tokens], every segment's tokens in row order) through
+  // the embedding and every layer, then marks the segments' positions filled.
+  // Preconditions: inputs checked; segments cover the rows in order.
+  void RunBatch(std::span<const int32_t> tokens, std::span<const BatchSegment> segments);
   void ComputeLogits(int64_t first_row, int64_t n_rows, std::vector<float>& logits);
+  // Logits of the given rows of ws_.x, in that order: [rows.size(), n_vocab].
+  void ComputeLogitsOfRows(std::span<const int64_t> rows, std::vector<float>& logits);
+
+  // Scratch of ForwardBatch.
+  std::vector<int32_t> batch_tokens_;
+  std::vector<BatchSegment> batch_segments_;
+  std::vector<int64_t> logit_rows_;
 
   TensorView token_embd_;               // [n_vocab, n_embd]
   const float* output_norm_ = nullptr;  // [n_embd]

@@ -29,9 +29,15 @@ void Sampler::Reset() {
 }
 
 Result<SampledToken> Sampler::Sample(std::span<const float> logits) {
-  if (logits.size() != static_cast<size_t>(n_vocab_)) {
-    return InvalidArgumentError("sampler: got {} logits for a vocabulary of {}", logits.size(),
-                                n_vocab_);
+  return Sample(logits, logits);
+}
+
+Result<SampledToken> Sampler::Sample(std::span<const float> logits,
+                                     std::span<const float> model_logits) {
+  for (size_t size : {logits.size(), model_logits.size()}) {
+    if (size != static_cast<size_t>(n_vocab_)) {
+      return InvalidArgumentError("sampler: got {} logits for a vocabulary of {}", size, n_vocab_);
+    }
   }
   work_.assign(logits.begin(), logits.end());
   ApplyLogitBias(params_.logit_bias, work_);
@@ -41,7 +47,7 @@ Result<SampledToken> Sampler::Sample(std::span<const float> logits) {
 
   SampledToken out;
   out.token = Choose();
-  ReportProbabilities(logits, out);
+  ReportProbabilities(model_logits, out);
   return out;
 }
 

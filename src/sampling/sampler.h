@@ -52,6 +52,11 @@ class Sampler {
   // Does not Accept() the result: the caller decides whether it is kept.
   Result<SampledToken> Sample(std::span<const float> logits);
 
+  // Picks from `logits` (e.g. after a TokenConstraint masked them) but reports
+  // probabilities from `model_logits`, the model's own distribution.
+  // InvalidArgument if either size != n_vocab.
+  Result<SampledToken> Sample(std::span<const float> logits, std::span<const float> model_logits);
+
   // Forgets the history and restarts the random sequence from the seed.
   void Reset();
 

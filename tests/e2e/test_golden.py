@@ -17,7 +17,11 @@ from conftest import GOLDEN, golden_model_ids, load_manifest, model_path
 
 # Models each check runs on (tokenize is cheap: every golden model).
 RUN_MODELS = ["stories260K", "SmolLM2-135M-Instruct-Q4_1"]
-PERPLEXITY_MODELS = ["stories260K", "SmolLM2-135M-Instruct-Q4_1"]
+# Every golden model: perplexity is the check that covers whole-text scoring (batched prompt
+# logits at every position), so each architecture and tensor type gets it.
+PERPLEXITY_MODELS = ["stories260K", "SmolLM2-135M-Instruct-Q4_1", "gemma-3-270m-Q4_K_M"] + [
+    f"rand-{arch}-{kind}" for arch in ("llama", "qwen2")
+    for kind in ("F16", "Q8_0", "Q4_0", "Q4_K", "Q6_K")]
 N_RUN = 16
 PPL_TOLERANCE = 0.005  # relative
 
