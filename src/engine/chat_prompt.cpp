@@ -1,6 +1,6 @@
 #include "engine/chat_prompt.h"
 
-#include <regex>
+#include <cctype>
 
 #include "chat/template.h"
 
@@ -38,8 +38,16 @@ Result<std::string> TokenText(const GgufFile& file, std::string_view id_key) {
 // Whether template source uses `name` as a variable: the word, not part of a
 // longer identifier, not an attribute (`.name`) and not inside quotes.
 bool ReadsVariable(const std::string& source, const std::string& name) {
-  const std::regex pattern("(^|[^A-Za-z0-9_.'\"])" + name + "($|[^A-Za-z0-9_'\"])");
-  return std::regex_search(source, pattern);
+  const auto is_word = [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_' || c == '\'' || c == '"';
+  };
+  for (size_t at = source.find(name); at != std::string::npos; at = source.find(name, at + 1)) {
+    const size_t end = at + name.size();
+    const bool clean_start = at == 0 || (!is_word(source[at - 1]) && source[at - 1] != '.');
+    const bool clean_end = end == source.size() || !is_word(source[end]);
+    if (clean_start && clean_end) return true;
+  }
+  return false;
 }
 
 // Whether the source compares a role with the string 'tool' (handles tool results).
@@ -199,7 +207,8 @@ Result<Json> ChatPromptFormat::Impl::Normalize(const Json& messages, const ToolM
     } else {
       for (Json& call : message["tool_calls"]) {
         if (!call.contains("function") || !call["function"].is_object()) continue;
-        Json& arguments = call["function"]["arguments"];
+        Json& arguments = call["function"]["arguments"];  // added as null when absent
+        if (arguments.is_null()) arguments = Json::object();
         if (mode.calls == CallsMode::kObjectArgs) {
           arguments = ParsedArguments(arguments);
         } else if (!arguments.is_string()) {

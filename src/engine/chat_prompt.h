@@ -82,7 +82,7 @@ class ChatPromptFormat {
                                                               const std::string& eos_token);
 
   // InvalidArgument for messages that are not an array of {role, content}
-  // objects; the template's own errors otherwise.
+  // objects; the template's own errors otherwise. Thread-safe (const).
   Result<std::string> Render(const nlohmann::ordered_json& messages,
                              const ChatPromptOptions& options) const;
 

@@ -314,6 +314,26 @@ TEST(ChatPrompt, TextPartsAreJoined) {
   EXPECT_EQ(*rendered, "<|im_start|>user\nab<|im_end|>\n<|im_start|>assistant\n");
 }
 
+TEST(ChatPrompt, ToolsGoToTemplatesThatReadThem) {
+  const Json messages = Json::parse(R"([{"role": "user", "content": "Q"}])");
+  ChatPromptOptions options;
+  options.tools = kWeatherTool;
+  const std::string body = "{% for m in messages %}[{{ m.role }}:{{ m.content }}]{% endfor %}";
+  auto reads =
+      ChatPromptFormat::FromSource("{% if tools %}T{{ tools | length }}{% endif %}" + body, "", "");
+  ASSERT_TRUE(reads.ok()) << reads.status().ToString();
+  auto rendered = (*reads)->Render(messages, options);
+  ASSERT_TRUE(rendered.ok()) << rendered.status().ToString();
+  EXPECT_EQ(*rendered, "T1[user:Q]");
+  // Only the word in quotes or as an attribute: the template does not read `tools`.
+  auto quoted = ChatPromptFormat::FromSource("{{ 'tools' }}{{ messages[0].tools }}" + body, "", "");
+  ASSERT_TRUE(quoted.ok()) << quoted.status().ToString();
+  rendered = (*quoted)->Render(messages, options);
+  ASSERT_TRUE(rendered.ok()) << rendered.status().ToString();
+  EXPECT_EQ(rendered->rfind("tools[system:You can call the following tools.", 0), 0u) << *rendered;
+  EXPECT_NE(rendered->find("\n</tool_call>\nThe result"), std::string::npos) << *rendered;
+}
+
 TEST(ChatPrompt, TemplateThatWritesBosGetsNoSecondOne) {
   auto format =
       ChatPromptFormat::FromSource("{{ bos_token }}{{ messages[0]['content'] }}", "<s>", "</s>");

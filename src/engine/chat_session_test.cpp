@@ -204,24 +204,5 @@ TEST(ChatSession, SaveAndLoadRoundTrip) {
   EXPECT_EQ(other->messages(), before);
 }
 
-TEST(StopStringFilter, HoldsBackAPossibleStopAndCutsAtIt) {
-  StopStringFilter filter({"<|im_end|>"});
-  EXPECT_EQ(filter.Push("Hello <|im"), "Hello ");
-  EXPECT_FALSE(filter.found());
-  EXPECT_EQ(filter.Push("_end|> more"), "");
-  EXPECT_TRUE(filter.found());
-  EXPECT_EQ(filter.Push("x"), "");
-  EXPECT_EQ(filter.Flush(), "");
-
-  StopStringFilter partial({"<|im_end|>"});
-  EXPECT_EQ(partial.Push("a<"), "a");
-  EXPECT_EQ(partial.Push("b"), "<b");
-  EXPECT_EQ(partial.Push("<|"), "");
-  EXPECT_EQ(partial.Flush(), "<|");
-
-  StopStringFilter none({});
-  EXPECT_EQ(none.Push("<|im_end|>"), "<|im_end|>");
-}
-
 }  // namespace
 }  // namespace hearth

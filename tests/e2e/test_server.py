@@ -88,8 +88,9 @@ def test_streamed_chat_equals_the_whole_answer(client):
 
 def test_completion_equals_hearth_run(client):
     prompt = "Once upon a time"
-    run = subprocess.run([str(hearth_path()), "run", str(default_model_path()), "-p", prompt,
-                          "-n", "16", "--temp", "0", "--raw"], capture_output=True, timeout=120,
+    # --raw: `hearth run` answers as a chat on a model with a template; /v1/completions is plain.
+    run = subprocess.run([str(hearth_path()), "run", str(default_model_path()), "--raw", "-p",
+                          prompt, "-n", "16", "--temp", "0"], capture_output=True, timeout=120,
                          check=True)
     expected = run.stdout.decode("utf-8")
     response = client.completions.create(model=MODEL_NAME, prompt=prompt, max_tokens=16,
