@@ -23,38 +23,6 @@ std::string NoticeForDropped(int32_t dropped) {
 
 }  // namespace
 
-std::string StopStringFilter::Push(std::string_view text) {
-  if (stopped_) return "";
-  held_ += text;
-  size_t stop_at = std::string::npos;
-  for (const std::string& stop : stops_) stop_at = std::min(stop_at, held_.find(stop));
-  if (stop_at != std::string::npos) {
-    std::string shown = held_.substr(0, stop_at);
-    held_.clear();
-    stopped_ = true;
-    return shown;
-  }
-  // Keep back the longest tail that could still grow into a stop string.
-  size_t keep = 0;
-  for (const std::string& stop : stops_) {
-    for (size_t length = std::min(stop.size() - 1, held_.size()); length > keep; --length) {
-      if (held_.compare(held_.size() - length, length, stop, 0, length) == 0) {
-        keep = length;
-        break;
-      }
-    }
-  }
-  std::string shown = held_.substr(0, held_.size() - keep);
-  held_.erase(0, held_.size() - keep);
-  return shown;
-}
-
-std::string StopStringFilter::Flush() {
-  std::string rest = stopped_ ? std::string() : held_;
-  held_.clear();
-  return rest;
-}
-
 ChatSession::ChatSession(std::shared_ptr<LoadedModel> model,
                          std::unique_ptr<ChatPromptFormat> format,
                          std::unique_ptr<Generator> generator, const ChatSessionOptions& options)

@@ -28,6 +28,7 @@
 #include "core/status.h"
 #include "engine/chat_prompt.h"
 #include "engine/generator.h"
+#include "engine/stop_strings.h"  // StopStringFilter
 
 namespace hearth {
 
@@ -129,23 +130,6 @@ class ChatSession {
   TurnStats last_turn_;
   std::vector<AnswerToken> last_answer_;
   bool adds_space_prefix_ = false;  // the tokenizer puts a space before text (SentencePiece)
-};
-
-// Holds back streamed text that may be the start of a stop string, so a stop
-// string is never shown. Push() returns the text that is safe to show;
-// stopped() turns true once a stop string is complete (the text before it is
-// returned, the rest dropped).
-class StopStringFilter {
- public:
-  explicit StopStringFilter(std::vector<std::string> stops) : stops_(std::move(stops)) {}
-  std::string Push(std::string_view text);
-  std::string Flush();  // what is held back, at the end of the answer
-  bool stopped() const { return stopped_; }
-
- private:
-  std::vector<std::string> stops_;
-  std::string held_;
-  bool stopped_ = false;
 };
 
 }  // namespace hearth
