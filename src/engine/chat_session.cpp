@@ -186,7 +186,7 @@ Result<TurnStats> ChatSession::Send(const std::string& user_text, const TurnCall
     const std::string visible = filter.Push(text);
     answer += visible;
     const bool go_on = visible.empty() || !callbacks.on_text || callbacks.on_text(visible);
-    return go_on && !filter.found();
+    return go_on && !filter.stopped();
   });
   if (!stats.ok()) {
     messages_ = saved_messages;
@@ -206,7 +206,7 @@ Result<TurnStats> ChatSession::Send(const std::string& user_text, const TurnCall
   turn.prompt_seconds = stats->prompt_seconds;
   turn.generated_tokens = stats->generated_tokens;
   turn.generation_seconds = stats->generation_seconds;
-  turn.stop_reason = filter.found() ? StopReason::kStopSequence : stats->stop_reason;
+  turn.stop_reason = filter.stopped() ? StopReason::kStopSequence : stats->stop_reason;
   if (turn.stop_reason == StopReason::kContextFull) {
     notice(fmt::format(
         "the context ({} tokens) filled up: the answer was cut; the oldest turns will be dropped "

@@ -29,7 +29,7 @@ SequenceStep SequenceGenerator::Finish(StopReason reason) {
   // What the decoder and the stop filter still hold ends the text, unless a
   // stop string turns up in it.
   std::string rest = stop_.Push(decoder_.Flush());
-  if (stop_.found()) {
+  if (stop_.stopped()) {
     step.stop_reason = StopReason::kStopSequence;
   } else {
     rest += stop_.Flush();
@@ -72,7 +72,7 @@ SequenceStep SequenceGenerator::Advance(std::span<const float> logits, bool room
   step.event.kind = CompletionEvent::Kind::kToken;
   step.event.text = stop_.Push(decoder_.Push(token));
   step.event.token = std::move(*sampled);
-  if (stop_.found()) {
+  if (stop_.stopped()) {
     step.done = true;
     step.stop_reason = StopReason::kStopSequence;
   } else if (max_tokens_ >= 0 && generated_ >= max_tokens_) {

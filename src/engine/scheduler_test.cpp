@@ -360,6 +360,23 @@ TEST(SchedulerTest, CancelWhileQueuedAndDestroyingAnUnreadCompletion) {
   EXPECT_EQ(RunToEnd(*service, Greedy({kA}, 2)).text, "bc");
 }
 
+TEST(SchedulerTest, DestroyingTheServiceEndsEveryRequest) {
+  GatedModel* model = nullptr;
+  SchedulerOptions options;
+  options.n_slots = 1;
+  auto service = MakeService(MakeGatedModel(&model, 1 << 16), options);
+  auto running = service->Submit(Endless({kA}));
+  auto queued = service->Submit(Endless({kB}));
+  ASSERT_TRUE(running.ok() && queued.ok());
+  model->Allow(-1);
+  service.reset();  // joins the worker; the completions outlive the service
+  for (auto* completion : {&*running, &*queued}) {
+    Output out = Drain(**completion);
+    EXPECT_EQ(out.done.status.code(), StatusCode::kCancelled);
+    EXPECT_EQ(out.done.stop_reason, StopReason::kCancelled);
+  }
+}
+
 TEST(SchedulerTest, PrefixCacheIsReusedOnlyByTheSameOwner) {
   SchedulerOptions options;
   options.n_slots = 2;

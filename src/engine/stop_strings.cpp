@@ -12,14 +12,14 @@ StopStringFilter::StopStringFilter(std::vector<std::string> stops) {
 }
 
 std::string StopStringFilter::Push(std::string_view text) {
-  if (found_) return {};
+  if (stopped_) return {};
   held_.append(text);
   if (stops_.empty()) return std::exchange(held_, {});
   // A whole stop string: everything before its earliest occurrence is sent.
   size_t first = std::string::npos;
   for (const std::string& stop : stops_) first = std::min(first, held_.find(stop));
   if (first != std::string::npos) {
-    found_ = true;
+    stopped_ = true;
     std::string out = held_.substr(0, first);
     held_.clear();
     return out;

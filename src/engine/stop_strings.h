@@ -4,7 +4,7 @@
 //
 //   StopStringFilter filter({"\n\n"});
 //   send(filter.Push("Hello\n"));   // sends "Hello", holds "\n"
-//   send(filter.Push("\nBye"));     // sends "", found() is now true
+//   send(filter.Push("\nBye"));     // sends "", stopped() is now true
 //   send(filter.Flush());           // at the end: whatever is still held
 #pragma once
 
@@ -20,15 +20,15 @@ class StopStringFilter {
   explicit StopStringFilter(std::vector<std::string> stops);
 
   // Adds `text` and returns the part that is now safe to send: everything
-  // before the first stop string once one appears (found() turns true and all
+  // before the first stop string once one appears (stopped() turns true and all
   // later text is dropped), else everything except the longest tail that is
   // the start of some stop string.
   std::string Push(std::string_view text);
 
-  // The held-back tail (empty after found()).
+  // The held-back tail (empty after stopped()).
   std::string Flush();
 
-  bool found() const { return found_; }
+  bool stopped() const { return stopped_; }
 
  private:
   // The position in held_ where the longest tail that could begin a stop string starts.
@@ -36,7 +36,7 @@ class StopStringFilter {
 
   std::vector<std::string> stops_;
   std::string held_;
-  bool found_ = false;
+  bool stopped_ = false;
 };
 
 }  // namespace hearth
