@@ -3,10 +3,9 @@
 // as one line on stderr ("hearth: <message>"), never a stack trace.
 #pragma once
 
+#include <CLI/CLI.hpp>
 #include <functional>
 #include <memory>
-
-#include <CLI/CLI.hpp>
 
 #include "core/status.h"
 

@@ -1,7 +1,6 @@
 // hearth: run GGUF language models locally.
-#include <cstdio>
-
 #include <CLI/CLI.hpp>
+#include <cstdio>
 
 #include "cli/commands.h"
 

@@ -35,7 +35,6 @@ bool IsKnownValueType(uint32_t raw) {
   return raw <= static_cast<uint32_t>(GgufValueType::kFloat64);
 }
 
-
 // Reads one GGUF image front to back. Every read is bounds-checked against the
 // bytes that remain; every error names the file and the field being read.
 class Parser {

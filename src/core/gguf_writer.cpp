@@ -52,7 +52,6 @@ GgufEncodedValue ArrayHeader(GgufValueType elem_type, uint64_t count) {
   return encoded;
 }
 
-
 GgufEncodedValue EncodeArrayValue(const GgufValue& value) {
   GgufEncodedValue encoded = ArrayHeader(value.elem_type, value.count);
   if (value.elem_type == GgufValueType::kString) {

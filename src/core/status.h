@@ -4,25 +4,25 @@
 // that the CLI or server turns into a one-line message or an HTTP status.
 #pragma once
 
+#include <fmt/format.h>
+
 #include <string>
 #include <utility>
 #include <variant>
-
-#include <fmt/format.h>
 
 namespace hearth {
 
 enum class StatusCode {
   kOk = 0,
-  kInvalidArgument,  // the caller passed something unusable (bad flag, bad request)
-  kNotFound,         // a file, key, tensor or model does not exist
-  kIoError,          // the OS refused: open/read/mmap failed
-  kCorrupt,          // a file's bytes are malformed (truncated, overflowing, inconsistent)
-  kUnsupported,      // valid input Hearth does not handle (unknown architecture, tensor type)
-  kOutOfRange,       // a position, id or size beyond a documented bound
-  kCancelled,        // the user or client stopped the operation
+  kInvalidArgument,    // the caller passed something unusable (bad flag, bad request)
+  kNotFound,           // a file, key, tensor or model does not exist
+  kIoError,            // the OS refused: open/read/mmap failed
+  kCorrupt,            // a file's bytes are malformed (truncated, overflowing, inconsistent)
+  kUnsupported,        // valid input Hearth does not handle (unknown architecture, tensor type)
+  kOutOfRange,         // a position, id or size beyond a documented bound
+  kCancelled,          // the user or client stopped the operation
   kResourceExhausted,  // a bounded queue or limit is full: try again later (HTTP 429)
-  kInternal,         // a bug in Hearth: an invariant did not hold
+  kInternal,           // a bug in Hearth: an invariant did not hold
 };
 
 const char* StatusCodeName(StatusCode code);
@@ -50,9 +50,9 @@ class [[nodiscard]] Status {
 };
 
 // fmt-style constructors: InvalidArgument("bad --top-p {}", p).
-#define HEARTH_DEFINE_STATUS_MAKER(Name, Code)                                   \
-  template <typename... Args>                                                    \
-  Status Name(fmt::format_string<Args...> format, Args&&... args) {              \
+#define HEARTH_DEFINE_STATUS_MAKER(Name, Code)                                         \
+  template <typename... Args>                                                          \
+  Status Name(fmt::format_string<Args...> format, Args&&... args) {                    \
     return Status(StatusCode::Code, fmt::format(format, std::forward<Args>(args)...)); \
   }
 HEARTH_DEFINE_STATUS_MAKER(InvalidArgumentError, kInvalidArgument)
@@ -70,7 +70,7 @@ HEARTH_DEFINE_STATUS_MAKER(InternalError, kInternal)
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : storage_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : storage_(std::move(value)) {}        // NOLINT: implicit by design
   Result(Status status) : storage_(std::move(status)) {  // NOLINT
     if (std::get<Status>(storage_).ok()) {
       storage_ = Status(StatusCode::kInternal, "Result constructed from an OK status");

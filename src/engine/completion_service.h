@@ -99,10 +99,10 @@ class CompletionService {
 };
 
 struct SchedulerOptions {
-  int32_t n_slots = 4;        // requests generating at once
-  int32_t n_ctx = 0;          // positions per slot; 0: min(model context, 4096)
-  int32_t max_queue = 64;     // waiting requests beyond the slots; more: ResourceExhausted
-  int32_t n_batch = 512;      // prompt tokens per forward pass
+  int32_t n_slots = 4;               // requests generating at once
+  int32_t n_ctx = 0;                 // positions per slot; 0: min(model context, 4096)
+  int32_t max_queue = 64;            // waiting requests beyond the slots; more: ResourceExhausted
+  int32_t n_batch = 512;             // prompt tokens per forward pass
   int32_t prefix_cache_entries = 8;  // idle conversations whose KV cache is kept
 };
 

@@ -166,9 +166,8 @@ X86Features DetectX86Features() {
   const bool zmm_state = (xcr0 & 0xE6) == 0xE6;
   if (!__get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx)) return f;
   const bool avx2 = ebx & (1u << 5);
-  const bool avx512f = ebx & (1u << 16), avx512dq = ebx & (1u << 17),
-             avx512bw = ebx & (1u << 30), avx512vl = ebx & (1u << 31),
-             avx512vnni = ecx & (1u << 11);
+  const bool avx512f = ebx & (1u << 16), avx512dq = ebx & (1u << 17), avx512bw = ebx & (1u << 30),
+             avx512vl = ebx & (1u << 31), avx512vnni = ecx & (1u << 11);
   f.avx2 = ymm_state && avx2 && fma && f16c;
   f.avx512 = f.avx2 && zmm_state && avx512f && avx512dq && avx512bw && avx512vl && avx512vnni;
   return f;
