@@ -31,6 +31,20 @@ if [[ ! -f "${SDIST}/vendor/ik_llama.cpp/CMakeLists.txt" ]]; then
   rmdir "${tmp}"
 fi
 
+# The sdist leaves out common/cmake/build-info-gen-cpp.cmake, which the build runs to write
+# common/build-info.cpp (no git here anyway): supply a stand-in that fills the template.
+gen="${SDIST}/vendor/ik_llama.cpp/common/cmake/build-info-gen-cpp.cmake"
+if [[ ! -f "${gen}" ]]; then
+  mkdir -p "$(dirname "${gen}")"
+  cat > "${gen}" <<EOF
+set(BUILD_NUMBER 0)
+set(BUILD_COMMIT "ik-llama-cpp-python-${IK_VERSION}")
+set(BUILD_COMPILER "\${CMAKE_C_COMPILER_ID} \${CMAKE_C_COMPILER_VERSION}")
+set(BUILD_TARGET "x86_64-linux")
+configure_file(common/build-info.cpp.in common/build-info.cpp @ONLY)
+EOF
+fi
+
 # llama-bench lives under examples/; only that target (and its libraries) is built.
 cmake -S "${SDIST}/vendor/ik_llama.cpp" -B "${BUILD}" -G Ninja \
   -DCMAKE_BUILD_TYPE=Release -DBUILD_SHARED_LIBS=ON -DGGML_NATIVE=ON \

@@ -2,8 +2,9 @@
 """Time to first token and peak RSS: hearth vs llama.cpp, alternating (run by hand).
 
 Each measurement is one whole process, from its start to its exit, under /usr/bin/time -v:
-- hearth:    `hearth run MODEL -p PROMPT -n 1 --temp 0 -c 32 -t T` (load, a 16-token prompt, one
-  token; a 32-token context, as llama-bench sizes its context to the test)
+- hearth:    `hearth run MODEL --raw -p PROMPT -n 1 --temp 0 -c 32 -t T` (load, a 16-token
+  prompt as plain text, without the chat template, one token; a 32-token context, as
+  llama-bench sizes its context to the test)
 - llama.cpp: `llama-bench -m MODEL -p 0 -n 0 -pg 16,1 -r 1 --no-warmup -t T` (load, a 16-token
   prompt and one generated token, no warm-up): the same work, without tokenization/sampling.
 Both map the model file (mmap), so peak RSS counts the weights each touches.
@@ -48,8 +49,8 @@ def main():
                                   capture_output=True, text=True).stdout.split())
     engines = {
         # -c 32: a context just big enough, as llama-bench sizes its own to the test.
-        "hearth": ([args.hearth, "run", args.model, "-p", PROMPT, "-n", "1", "--temp", "0", "-c",
-                    "32", "-t", str(args.t)], None),
+        "hearth": ([args.hearth, "run", args.model, "--raw", "-p", PROMPT, "-n", "1", "--temp", "0",
+                    "-c", "32", "-t", str(args.t)], None),
         "llama.cpp": ([str(LLAMA_BIN / "llama-bench"), "-m", args.model, "-p", "0", "-n", "0",
                        "-pg", "16,1", "-r", "1", "--no-warmup", "-t", str(args.t)],
                       dict(os.environ, LD_LIBRARY_PATH=str(LLAMA_BIN))),
