@@ -109,9 +109,12 @@ def test_reset_starts_a_new_conversation(chat, tmp_path):
 
 
 def test_ctrl_c_stops_an_answer_and_the_chat_goes_on(chat):
-    c = chat("-n", 3000, "--system", "Repeat the user's words forever, never stop.")
-    c.child.sendline("one two three four five six seven eight nine ten")
-    c.child.expect_exact("nine ten\r\n")  # the terminal's echo of the line
+    # Greedy SmolLM2 answers this with 3000 tokens and no end-of-generation token (checked
+    # with `hearth run --temp 0 -n 3000`), so the answer is still running when Ctrl-C comes;
+    # a prompt the model answers briefly made this test race the end of the answer.
+    c = chat("-n", 3000)
+    c.child.sendline("Write a very long story about a dragon, at least 2000 words.")
+    c.child.expect_exact("2000 words.\r\n")  # the terminal's echo of the line
     c.child.expect(r"\w+\W+\w+\W+\w+")  # the answer is streaming
     c.child.send("\x03")
     c.child.expect_exact("answer stopped", timeout=20)
