@@ -9,6 +9,7 @@
 #include <random>
 
 #include "server/json_util.h"
+#include "server/prompt_builder.h"
 
 namespace hearth::server {
 
@@ -57,6 +58,23 @@ uint64_t RandomSeed() {
     seed = (uint64_t{std::random_device{}()} << 32) | std::random_device{}();
   }
   return seed;
+}
+
+std::shared_ptr<PendingGeneration> StartGenerationOrReply(ServedModel& model, GenerationSpec& spec,
+                                                          httplib::Response& response) {
+  if (!spec.seed_given) spec.sampling.seed = RandomSeed();
+  auto prompt = BuildPromptTokens(model, spec);
+  if (!prompt.ok()) {
+    ReplyError(response, prompt.error());
+    return nullptr;
+  }
+  auto pending = SubmitGeneration(*model.service, prompt.value(), spec, model.make_constraint,
+                                  CurrentCacheOwner());
+  if (!pending.ok()) {
+    ReplyError(response, pending.error());
+    return nullptr;
+  }
+  return std::move(pending.value());
 }
 
 std::string CurrentCacheOwner() {

@@ -5,9 +5,11 @@
 #include <httplib.h>
 
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include "server/api_error.h"
+#include "server/generation.h"
 #include "server/generation_spec.h"
 #include "server/http_server.h"
 #include "server/metrics.h"
@@ -41,6 +43,13 @@ ServedModel* FindModelOrReply(const ApiContext& context, const std::string& name
 
 // A random seed for requests that gave none.
 uint64_t RandomSeed();
+
+// What both APIs do once a request is parsed and its model found: give it a
+// random seed if it named none, render and tokenize its prompt, and submit it
+// to the model's CompletionService with the current request's cache owner.
+// On failure answers with the error (400, 429, ...) and returns null.
+std::shared_ptr<PendingGeneration> StartGenerationOrReply(ServedModel& model, GenerationSpec& spec,
+                                                          httplib::Response& response);
 
 // The cache owner (API key) of the current request.
 std::string CurrentCacheOwner();

@@ -76,20 +76,8 @@ bool Prepare(ApiContext& context, const httplib::Request& http, httplib::Respons
   out.spec = std::move(spec.value());
   out.model = FindModelOrReply(context, out.spec.model, response);
   if (out.model == nullptr) return false;
-  if (!out.spec.seed_given) out.spec.sampling.seed = RandomSeed();
-  auto prompt = BuildPromptTokens(*out.model, out.spec);
-  if (!prompt.ok()) {
-    ReplyError(response, prompt.error());
-    return false;
-  }
-  auto pending = SubmitGeneration(*out.model->service, prompt.value(), out.spec,
-                                  out.model->make_constraint, CurrentCacheOwner());
-  if (!pending.ok()) {
-    ReplyError(response, pending.error());
-    return false;
-  }
-  out.pending = std::move(pending.value());
-  return true;
+  out.pending = StartGenerationOrReply(*out.model, out.spec, response);
+  return out.pending != nullptr;
 }
 
 void Finish(ApiContext& context, const OllamaRequest& request, const GenerationOutcome& outcome) {

@@ -39,20 +39,8 @@ bool Prepare(ApiContext& context, const httplib::Request& request, httplib::Resp
     ReplyError(response, *error);
     return false;
   }
-  if (!out.spec.seed_given) out.spec.sampling.seed = RandomSeed();
-  auto prompt = BuildPromptTokens(*out.model, out.spec);
-  if (!prompt.ok()) {
-    ReplyError(response, prompt.error());
-    return false;
-  }
-  auto pending = SubmitGeneration(*out.model->service, prompt.value(), out.spec,
-                                  out.model->make_constraint, CurrentCacheOwner());
-  if (!pending.ok()) {
-    ReplyError(response, pending.error());
-    return false;
-  }
-  out.pending = std::move(pending.value());
-  return true;
+  out.pending = StartGenerationOrReply(*out.model, out.spec, response);
+  return out.pending != nullptr;
 }
 
 void Finish(ApiContext& context, const PreparedRequest& prepared,
