@@ -144,8 +144,8 @@ int Terminal::Run() {
   return 0;
 }
 
-void Terminal::Answer(const std::string& message) {
-  g_interrupted.store(false);
+// Answer text goes to stdout as it comes; Ctrl-C (g_interrupted) stops it.
+TurnCallbacks StreamToStdout() {
   TurnCallbacks callbacks;
   callbacks.on_text = [](std::string_view text) {
     std::fwrite(text.data(), 1, text.size(), stdout);
@@ -153,7 +153,12 @@ void Terminal::Answer(const std::string& message) {
     return !g_interrupted.load();
   };
   callbacks.on_notice = PrintNotice;
-  auto turn = session_.Send(message, callbacks);
+  return callbacks;
+}
+
+void Terminal::Answer(const std::string& message) {
+  g_interrupted.store(false);
+  auto turn = session_.Send(message, StreamToStdout());
   std::printf("\n");
   if (!turn.ok()) {
     ReportStatus(turn.status());
@@ -248,14 +253,7 @@ int RunPipe(ChatSession& session) {
   while (std::getline(std::cin, line)) {
     if (!line.empty() && line.back() == '\r') line.pop_back();
     if (line.empty()) continue;
-    TurnCallbacks callbacks;
-    callbacks.on_text = [](std::string_view text) {
-      std::fwrite(text.data(), 1, text.size(), stdout);
-      std::fflush(stdout);
-      return !g_interrupted.load();
-    };
-    callbacks.on_notice = PrintNotice;
-    auto turn = session.Send(line, callbacks);
+    auto turn = session.Send(line, StreamToStdout());
     std::printf("\n");
     std::fflush(stdout);
     if (!turn.ok()) exit_code = ReportStatus(turn.status());
