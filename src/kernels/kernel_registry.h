@@ -79,4 +79,41 @@ GemmFn Avx2KQuantGemm(TensorType weight_type);
 // The K-quant GEMM for `type` on `isa`, or null.
 GemmFn KQuantGemmFor(Isa isa, TensorType type);
 
+// --- packed weights (kernels/packed.h) ----------------------------------------------------
+
+// Packs kPackRows row-major rows (row_bytes apart at src) into one row group at dst
+// (kPackRows * row_bytes bytes). Scalar code: packing runs once at load on any ISA.
+using PackGroupFn = void (*)(const uint8_t* src, uint64_t row_bytes, uint8_t* dst);
+// Writes row r (< kPackRows) of the packed group at `group` back as row_bytes row-major bytes.
+using UnpackGroupRowFn = void (*)(const uint8_t* group, uint64_t row_bytes, int r, uint8_t* dst);
+
+// y[t * y_stride + r] = row r of the packed groups . activations of token t, for
+// r < n_groups * kPackRows, t < n_tokens (one token: the generation GEMV).
+struct PackedGemmArgs {
+  const uint8_t* w = nullptr;  // the first row group
+  uint64_t group_bytes = 0;    // kPackRows * row bytes
+  int64_t n_groups = 0;
+  int64_t n_blocks = 0;  // blocks per row (of 32 values; of 256 for the K-quants)
+  int64_t n_tokens = 0;
+  const GemmActivations* act = nullptr;  // legacy types: block-major Q8_0 / Q8_1 activations
+  const uint8_t* act_rows = nullptr;     // K-quants: [n_tokens] Q8_K rows
+  uint64_t act_row_bytes = 0;
+  float* y = nullptr;
+  int64_t y_stride = 0;
+};
+using PackedGemmFn = void (*)(const PackedGemmArgs& args);
+
+// Every entry null: the type has no packed layout for that ISA.
+struct PackedTypeKernels {
+  PackGroupFn pack = nullptr;
+  UnpackGroupRowFn unpack_row = nullptr;
+  PackedGemmFn gemm = nullptr;
+};
+// Q4_0, Q4_1, Q5_0, Q5_1, Q8_0 on AVX2 (packed_legacy*.cpp).
+PackedTypeKernels Avx2PackedLegacy(TensorType type);
+// Q4_K, Q5_K, Q6_K on AVX2 (packed_kquant*.cpp).
+PackedTypeKernels Avx2PackedKQuant(TensorType type);
+// The packed kernels of `type` on `isa` (AVX-512 uses the AVX2 ones), or all null.
+PackedTypeKernels PackedKernelsFor(Isa isa, TensorType type);
+
 }  // namespace hearth::kernels::internal
