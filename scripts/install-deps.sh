@@ -10,7 +10,8 @@ VENV="${HOME}/.cache/hearth/venv"
 REQUIREMENTS="${ROOT}/tests/requirements.txt"
 
 PACKAGES=(build-essential cmake ninja-build ccache libfmt-dev nlohmann-json3-dev libcli11-dev
-          libssl-dev libpcre2-dev libcpp-httplib-dev libgtest-dev libgmock-dev clang libclang-rt-14-dev clang-format
+          libssl-dev libpcre2-dev libcpp-httplib-dev libgtest-dev libgmock-dev libsimde-dev clang
+          libclang-rt-14-dev clang-format
           python3-venv git unzip curl)
 
 log() { echo "[install-deps] $*"; }

@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "kernels/kernel_registry.h"
+#include "kernels/kernel_set_from_table.h"
 #include "kernels/kernels.h"
 #include "kernels/quant_scalar.h"
 
@@ -30,36 +31,11 @@ Isa IsaCapFromEnvironment() {
   return Isa::kAvx512;
 }
 
-template <TypeKernels (*Lookup)(TensorType)>
-void DequantizeRowWith(TensorType type, const void* src, float* dst, int64_t n) {
-  const auto fn = Lookup(type).dequantize;
-  if (fn != nullptr) {
-    fn(src, dst, n);
-  } else {  // unsupported type: make the misuse visible instead of leaving garbage
-    for (int64_t i = 0; i < n; ++i) dst[i] = std::numeric_limits<float>::quiet_NaN();
-  }
-}
-
-template <TypeKernels (*Lookup)(TensorType)>
-void QuantizeRowWith(TensorType type, const float* src, void* dst, int64_t n) {
-  const auto fn = Lookup(type).quantize;
-  if (fn != nullptr) fn(src, dst, n);
-}
-
-template <TypeKernels (*Lookup)(TensorType)>
-float VecDotWith(TensorType weight_type, int64_t n, const void* w, const void* a) {
-  const auto fn = Lookup(weight_type).vec_dot;
-  return fn != nullptr ? fn(n, w, a) : std::numeric_limits<float>::quiet_NaN();
-}
-
-template <Isa kIsa, TypeKernels (*Lookup)(TensorType)>
-constexpr KernelSet MakeKernelSet() {
-  return KernelSet{kIsa, &DequantizeRowWith<Lookup>, &QuantizeRowWith<Lookup>, &VecDotWith<Lookup>};
-}
-
-constexpr KernelSet kScalarSet = MakeKernelSet<Isa::kScalar, internal::ScalarTypeKernels>();
-constexpr KernelSet kAvx2Set = MakeKernelSet<Isa::kAvx2, internal::Avx2TypeKernels>();
-constexpr KernelSet kAvx512Set = MakeKernelSet<Isa::kAvx512, internal::Avx512TypeKernels>();
+constexpr KernelSet kScalarSet =
+    internal::KernelSetFrom<Isa::kScalar, internal::ScalarTypeKernels>();
+constexpr KernelSet kAvx2Set = internal::KernelSetFrom<Isa::kAvx2, internal::Avx2TypeKernels>();
+constexpr KernelSet kAvx512Set =
+    internal::KernelSetFrom<Isa::kAvx512, internal::Avx512TypeKernels>();
 
 }  // namespace
 

@@ -18,8 +18,10 @@
 #include "kernels/quant_avx2.h"
 #include "kernels/quant_blocks.h"
 #include "kernels/simd_avx2.h"
+#include "kernels/simd_avx512.h"
 
-namespace hearth::kernels::avx512 {
+// avx512, or avx512_emulated in the test binary's second compilation (simd_avx512.h).
+namespace hearth::kernels::HEARTH_AVX512_NS {
 namespace {
 
 using avx2::HalfToFloat;
@@ -200,33 +202,35 @@ float VecDotQ6_K(int64_t n, const void* w, const void* a) {
 }
 
 }  // namespace
-}  // namespace hearth::kernels::avx512
+}  // namespace hearth::kernels::HEARTH_AVX512_NS
 
 namespace hearth::kernels::internal {
 
-TypeKernels Avx512TypeKernels(TensorType type) {
+// Avx512TypeKernels, or EmulatedAvx512TypeKernels (avx512_emulated.h) when emulated.
+TypeKernels HEARTH_AVX512_TYPE_KERNELS(TensorType type) {
+  namespace simd = HEARTH_AVX512_NS;
   TypeKernels entries = Avx2TypeKernels(type);
   switch (type) {
     case TensorType::kF32:
-      entries.vec_dot = avx512::VecDotF32;
+      entries.vec_dot = simd::VecDotF32;
       break;
     case TensorType::kF16:
-      entries.vec_dot = avx512::VecDotF16;
+      entries.vec_dot = simd::VecDotF16;
       break;
     case TensorType::kQ4_0:
-      entries.vec_dot = avx512::VecDotQ4_0;
+      entries.vec_dot = simd::VecDotQ4_0;
       break;
     case TensorType::kQ4_1:
-      entries.vec_dot = avx512::VecDotQ4_1;
+      entries.vec_dot = simd::VecDotQ4_1;
       break;
     case TensorType::kQ8_0:
-      entries.vec_dot = avx512::VecDotQ8_0;
+      entries.vec_dot = simd::VecDotQ8_0;
       break;
     case TensorType::kQ4_K:
-      entries.vec_dot = avx512::VecDotQ4_K;
+      entries.vec_dot = simd::VecDotQ4_K;
       break;
     case TensorType::kQ6_K:
-      entries.vec_dot = avx512::VecDotQ6_K;
+      entries.vec_dot = simd::VecDotQ6_K;
       break;
     default:
       break;
