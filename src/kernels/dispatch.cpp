@@ -91,7 +91,8 @@ TypeKernels TypeKernelsFor(Isa isa, TensorType type) {
 }
 
 GemmFn GemmFor(Isa isa, TensorType type) {
-  // AVX-512 is not yet verified on hardware; it keeps its vec_dot until it is.
+  // AVX-512 keeps its vec_dot (its own kernels) rather than the AVX2 GEMM, so
+  // that HEARTH_ISA=avx512 runs them; see BestIsa for why that is opt-in.
   return isa == Isa::kAvx2 ? Avx2Gemm(type) : nullptr;
 }
 
@@ -173,9 +174,23 @@ bool IsaAvailable(Isa isa) {
 
 Isa BestIsa() {
   static const Isa best = [] {
-    // The AVX-512 kernels have only been compiled, never run against the
-    // scalar reference on AVX-512 hardware, so they are opt-in
-    // (HEARTH_ISA=avx512) until their tests have passed on such a CPU.
+    // AVX-512 stays opt-in (HEARTH_ISA=avx512) even on CPUs that have it:
+    // - Correctness is now tested, but only in emulation: every CI run compiles
+    //   quant_avx512.cpp a second time with SIMDe's AVX-512 intrinsics over AVX2
+    //   and checks it against the scalar reference (QuantIsaTest/avx512_emulated,
+    //   Avx512EmulatedTest). That proves the kernels' source, not the
+    //   -mavx512* code generation nor the CPUID/XGETBV detection above, which
+    //   have never run on AVX-512 hardware.
+    // - It would gain no accuracy: the quantized AVX-512 dot products give the
+    //   AVX2 ones' bits (tested), and F32/F16 differ from AVX2 only in the order
+    //   of f32 additions.
+    // - It would likely lose speed: with isa == kAvx512, MatMul skips the AVX2
+    //   GEMMs (GemmFor, KQuantGemmFor) and calls vec_dot once per output for
+    //   prompt batches, and the packed-weight kernels are AVX2 code for both
+    //   ISAs, so the AVX-512 code only replaces AVX2 code where it matters
+    //   least. No AVX-512 machine has measured it.
+    // Make it the default once QuantIsaTest/avx512 has passed on an AVX-512
+    // VNNI CPU and `hearth bench` there shows a gain over HEARTH_ISA=avx2.
     const Isa cap = std::getenv("HEARTH_ISA") ? IsaCapFromEnvironment() : Isa::kAvx2;
     for (Isa isa : {Isa::kAvx512, Isa::kAvx2}) {
       if (isa <= cap && IsaAvailable(isa)) return isa;
