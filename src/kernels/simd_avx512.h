@@ -10,7 +10,7 @@
 //    AVX-512VL/VNNI intrinsic becomes SIMDe's portable implementation (built on
 //    AVX2), in namespace hearth::kernels::avx512_emulated, so the same kernel
 //    source runs and is tested against the scalar reference on CPUs without
-//    AVX-512 (avx512_emulated_test.cpp).
+//    AVX-512 (quant_isa_test.cpp, quant_avx512_test.cpp).
 // One source, two compilations: kernels use HEARTH_AVX512_NS for their namespace
 // and HEARTH_AVX512_TYPE_KERNELS for their table's name.
 #pragma once
@@ -26,9 +26,9 @@
 #include <simde/x86/avx512.h>
 #include <simde/x86/f16c.h>
 
-#if defined(SIMDE_X86_AVX512F_NATIVE)
-#error "HEARTH_EMULATE_AVX512 needs a build without -mavx512f (it would test the hardware)"
-#endif
+// (CMake gives this compilation AVX2 flags only; should the build's own flags
+// enable AVX-512, e.g. -march=native on such a CPU, SIMDe maps to the real
+// instructions instead, and this copy then tests the hardware like the other.)
 
 #define HEARTH_AVX512_NS avx512_emulated
 #define HEARTH_AVX512_TYPE_KERNELS EmulatedAvx512TypeKernels
@@ -58,8 +58,13 @@ static inline float ReduceAdd16(simde__m512 v) {
 
 }  // namespace hearth::kernels::avx512_emulated
 
+// A newer SIMDe that has them defines these names itself: then its versions are used.
+#if !defined(_mm512_cvtph_ps)
 #define _mm512_cvtph_ps(h) ::hearth::kernels::avx512_emulated::Cvtph16(h)
+#endif
+#if !defined(_mm512_reduce_add_ps)
 #define _mm512_reduce_add_ps(v) ::hearth::kernels::avx512_emulated::ReduceAdd16(v)
+#endif
 
 #else  // the real instructions
 
