@@ -90,14 +90,14 @@ TypeKernels TypeKernelsFor(Isa isa, TensorType type) {
   }
 }
 
+// AVX-512 machines use the AVX2 GEMMs for prompt batches: they equal the AVX2
+// vec_dot bit for bit, as the AVX-512 vec_dot does for the quantized types.
 GemmFn GemmFor(Isa isa, TensorType type) {
-  // AVX-512 keeps its vec_dot (its own kernels) rather than the AVX2 GEMM, so
-  // that HEARTH_ISA=avx512 runs them; see BestIsa for why that is opt-in.
-  return isa == Isa::kAvx2 ? Avx2Gemm(type) : nullptr;
+  return isa == Isa::kScalar ? nullptr : Avx2Gemm(type);
 }
 
 GemmFn KQuantGemmFor(Isa isa, TensorType type) {
-  return isa == Isa::kAvx2 ? Avx2KQuantGemm(type) : nullptr;
+  return isa == Isa::kScalar ? nullptr : Avx2KQuantGemm(type);
 }
 
 }  // namespace internal
@@ -174,24 +174,17 @@ bool IsaAvailable(Isa isa) {
 
 Isa BestIsa() {
   static const Isa best = [] {
-    // AVX-512 stays opt-in (HEARTH_ISA=avx512) even on CPUs that have it:
-    // - Correctness is now tested, but only in emulation: every CI run compiles
-    //   quant_avx512.cpp a second time with SIMDe's AVX-512 intrinsics over AVX2
-    //   and checks it against the scalar reference (QuantIsaTest/avx512_emulated,
-    //   Avx512EmulatedTest). That proves the kernels' source, not the
-    //   -mavx512* code generation nor the CPUID/XGETBV detection above, which
-    //   have never run on AVX-512 hardware.
-    // - It would gain no accuracy: the quantized AVX-512 dot products give the
-    //   AVX2 ones' bits (tested), and F32/F16 differ from AVX2 only in the order
-    //   of f32 additions.
-    // - It would likely lose speed: with isa == kAvx512, MatMul skips the AVX2
-    //   GEMMs (GemmFor, KQuantGemmFor) and calls vec_dot once per output for
-    //   prompt batches, and the packed-weight kernels are AVX2 code for both
-    //   ISAs, so the AVX-512 code only replaces AVX2 code where it matters
-    //   least. No AVX-512 machine has measured it.
-    // Make it the default once QuantIsaTest/avx512 has passed on an AVX-512
-    // VNNI CPU and `hearth bench` there shows a gain over HEARTH_ISA=avx2.
-    const Isa cap = std::getenv("HEARTH_ISA") ? IsaCapFromEnvironment() : Isa::kAvx2;
+    // The best ISA the CPU has, capped by HEARTH_ISA (scalar|avx2|avx512) if set.
+    // AVX-512 is chosen by default on CPUs with F/DQ/BW/VL/VNNI although no
+    // AVX-512 machine has run this build yet: every CI run compiles
+    // quant_avx512.cpp a second time over SIMDe's emulated intrinsics and checks
+    // it against the scalar reference (QuantIsaTest/avx512_emulated,
+    // QuantAvx512Test/avx512_emulated), its quantized dot products give the AVX2
+    // ones' bits exactly (tested), and for matrices it shares the AVX2 GEMMs and
+    // packed kernels (GemmFor, KQuantGemmFor, PackedKernelsFor), so a model's
+    // logits are the same under either ISA except for F32/F16 summation order.
+    // HEARTH_ISA=avx2 is the way back if a CPU misbehaves.
+    const Isa cap = std::getenv("HEARTH_ISA") ? IsaCapFromEnvironment() : Isa::kAvx512;
     for (Isa isa : {Isa::kAvx512, Isa::kAvx2}) {
       if (isa <= cap && IsaAvailable(isa)) return isa;
     }

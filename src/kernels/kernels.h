@@ -20,8 +20,8 @@ std::string_view IsaName(Isa isa);
 
 // Whether this CPU (and this build) can run `isa`.
 bool IsaAvailable(Isa isa);
-// The best available ISA, AVX2 at most by default (the AVX-512 kernels are tested in
-// emulation only; see BestIsa in dispatch.cpp); HEARTH_ISA=scalar|avx2|avx512 sets the cap.
+// The best ISA this CPU has (AVX-512 with VNNI, else AVX2, else scalar); HEARTH_ISA=
+// scalar|avx2|avx512 in the environment caps it (see BestIsa in dispatch.cpp).
 Isa BestIsa();
 
 // Types usable as weights by DequantizeRow / VecDot / MatMul.
