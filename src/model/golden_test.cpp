@@ -35,13 +35,16 @@ using nlohmann::json;
 // Q8 rounding boundary the next layers amplify it, on these small models to several
 // percent. llama.cpp is no more stable than that against its own code paths:
 // scripts/golden/measure_reference_spread.py measured (max over the 5 prompts of the
-// last-token max |diff| / max |logit|, against the goldens' one-batch reference)
-//   llama.cpp, same weights, prompt one token at a time (GEMV instead of GEMM):
-//     SmolLM2-135M Q4_1 0.0385, Q4_0 0.0519, Q8_0 @Q8, Q4_K_M @QKM, gemma-3-270m @GEM,
-//     rand-llama Q4_0 @RLQ4 / Q8_0 @RLQ8, rand-qwen2 Q4_0 @RQQ4 / Q8_0 @RQQ8
-//   Hearth packed kernels against the goldens: SmolLM2 Q4_1 0.055 (code prompt), gemma-3
-//     0.037, rand-llama Q4_0 0.014 / Q8_0 0.012, rand-qwen2 Q4_0 0.018 / Q8_0 0.011.
-// 8% covers both spreads with margin and still fails any real numeric error (O(1)).
+// last-token max |diff| / max |logit|, against the goldens' one-batch reference):
+//   llama.cpp itself, same weights, the prompt one token at a time (its GEMV path):
+//     SmolLM2-135M Q4_1 0.039, Q4_0 0.052, Q8_0 0.038, Q4_K_M 0.043; gemma-3-270m 0.039;
+//     rand-llama Q4_0 0.011, Q8_0 0.009; rand-qwen2 Q4_0 0.015, Q8_0 0.
+//   Hearth with packed kernels (this test): SmolLM2-135M Q4_1 0.055 (code prompt; the others
+//     0.025-0.030); gemma-3-270m 0.044; rand-llama Q4_0 0.014, Q8_0 0.012; rand-qwen2 Q4_0
+//     0.018, Q8_0 0.013.
+// The two spreads are of the same size (the amplification, not the kernels, sets it). 8% is
+// the largest measured spread with a 1.5x margin, and still fails any real numeric error
+// (O(1)); bit-exact kernels (K-quants, F16) still show 0 or ~1e-4.
 constexpr double kRelativeLogitTolerance = 0.08;
 
 // Where two candidates' logits are closer than this noise band (kRelativeLogitTolerance

@@ -8,6 +8,7 @@ These use the CLI as the README documents it:
 
 from __future__ import annotations
 
+import array
 import json
 import re
 
@@ -23,6 +24,11 @@ PERPLEXITY_MODELS = ["stories260K", "SmolLM2-135M-Instruct-Q4_1", "gemma-3-270m-
     f"rand-{arch}-{kind}" for arch in ("llama", "qwen2")
     for kind in ("F16", "Q8_0", "Q4_0", "Q4_K", "Q6_K")]
 N_RUN = 16
+# src/model/golden_test.cpp's kRelativeLogitTolerance: logits agree with llama.cpp's within
+# this fraction of the largest |logit| (llama.cpp's own GEMM and GEMV paths differ by up to
+# ~5% on these models), so where llama.cpp's top-2 gap at a greedy step is below that band
+# either engine may pick either token, and the continuation is compared up to that step.
+LOGIT_NOISE_FRACTION = 0.08
 PPL_TOLERANCE = 0.005  # relative
 
 
@@ -88,6 +94,33 @@ def expected_continuation(prompt: dict, n: int) -> str:
     return data.decode("utf-8", errors="replace")
 
 
+def check_continuation(model_id: str, prompt: dict, output: str, n: int) -> None:
+    """Hearth's greedy text must equal llama.cpp's first n tokens, except that it may diverge
+    at a step where llama.cpp's top-2 gap is inside the noise band (a near-tie that either
+    engine may break either way); from there on nothing is compared."""
+    expected = expected_continuation(prompt, n)
+    if output.strip() == expected.strip():
+        return
+    logits = array.array("f")
+    logits.frombytes((GOLDEN / model_id / prompt["logits_file"]).read_bytes())
+    band = LOGIT_NOISE_FRACTION * max(abs(x) for x in logits)
+    ours = output.strip().encode("utf-8")
+    theirs = expected.encode("utf-8")
+    lead = len(theirs) - len(theirs.lstrip())
+    theirs = theirs.strip()
+    mismatch = next((i for i, (x, y) in enumerate(zip(ours, theirs)) if x != y),
+                    min(len(ours), len(theirs)))
+    end = -lead
+    for step, piece in enumerate(prompt["greedy_pieces_hex"][:n]):
+        end += len(bytes.fromhex(piece))
+        if end > mismatch:
+            gap = prompt["greedy_top2_gap"][step]
+            assert gap < band, (f"diverged at step {step}, where llama.cpp's top-2 gap {gap} is "
+                                f"outside the noise band {band:.3g}:\n{output!r}\nvs\n{expected!r}")
+            return
+    raise AssertionError(f"continuations differ:\n{output!r}\nvs\n{expected!r}")
+
+
 def model_context_length(hearth, manifest) -> int:
     shown = hearth("show", model_path(manifest), "--json", "--no-hash")
     assert shown.returncode == 0, shown.stderr
@@ -114,7 +147,7 @@ def test_greedy_run_matches_llama_cpp(hearth, model_id, index):
     output = result.stdout
     if output.startswith(prompt["text"]):  # the prompt may be echoed before the continuation
         output = output[len(prompt["text"]):]
-    assert output.strip() == expected_continuation(prompt, N_RUN).strip()
+    check_continuation(model_id, prompt, output, N_RUN)
 
 
 def test_run_without_model_uses_default_model(hearth, tmp_path):
@@ -131,7 +164,7 @@ def test_run_without_model_uses_default_model(hearth, tmp_path):
     output = result.stdout
     if output.startswith(prompt["text"]):
         output = output[len(prompt["text"]):]
-    assert output.strip() == expected_continuation(prompt, 4).strip()
+    check_continuation("SmolLM2-135M-Instruct-Q4_1", prompt, output, 4)
 
 
 def parse_ppl(output: str) -> float:
