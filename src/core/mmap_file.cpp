@@ -71,4 +71,34 @@ void ReleaseMappedPages(const void* data, uint64_t size) {
   if (last > first) ::madvise(reinterpret_cast<void*>(first), last - first, MADV_DONTNEED);
 }
 
+AnonymousMapping AnonymousMapping::Create(uint64_t size) {
+  if (size == 0) return AnonymousMapping();
+  void* address = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (address == MAP_FAILED) return AnonymousMapping();
+#ifdef MADV_HUGEPAGE
+  ::madvise(address, size, MADV_HUGEPAGE);  // advice only
+#endif
+  return AnonymousMapping(static_cast<uint8_t*>(address), size);
+}
+
+AnonymousMapping::~AnonymousMapping() { Reset(); }
+
+AnonymousMapping::AnonymousMapping(AnonymousMapping&& other) noexcept
+    : data_(std::exchange(other.data_, nullptr)), size_(std::exchange(other.size_, 0)) {}
+
+AnonymousMapping& AnonymousMapping::operator=(AnonymousMapping&& other) noexcept {
+  if (this != &other) {
+    Reset();
+    data_ = std::exchange(other.data_, nullptr);
+    size_ = std::exchange(other.size_, 0);
+  }
+  return *this;
+}
+
+void AnonymousMapping::Reset() {
+  if (data_ != nullptr) ::munmap(data_, size_);
+  data_ = nullptr;
+  size_ = 0;
+}
+
 }  // namespace hearth

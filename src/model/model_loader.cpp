@@ -249,16 +249,46 @@ bool WeightPacker::Enabled(const ModelOptions& options) {
   return options.pack_weights;
 }
 
+namespace {
+
+constexpr uint64_t kPackAlign = 64;  // the kernels need 32; a cache line
+
+uint64_t AlignUp(uint64_t n) { return (n + kPackAlign - 1) / kPackAlign * kPackAlign; }
+
+}  // namespace
+
+WeightPacker::WeightPacker(const GgufFile& file, ThreadPool& pool, kernels::Isa isa)
+    : file_(file), pool_(pool), isa_(isa) {
+  uint64_t capacity = 0;
+  for (const GgufTensorInfo& info : file.tensors()) {
+    const int64_t rows = info.ne[1] * info.ne[2] * info.ne[3];
+    if (info.n_dims >= 2 && kernels::CanPack(isa, info.type, rows, info.ne[0])) {
+      capacity += AlignUp(info.nbytes);
+    }
+  }
+  arena_ = AnonymousMapping::Create(capacity);
+}
+
+void* WeightPacker::Allocate(uint64_t nbytes) {
+  if (arena_.data() != nullptr && arena_used_ + AlignUp(nbytes) <= arena_.size()) {
+    void* p = arena_.data() + arena_used_;
+    arena_used_ += AlignUp(nbytes);
+    return p;
+  }
+  void* p = std::aligned_alloc(kPackAlign, AlignUp(nbytes));
+  if (p != nullptr) buffers_.emplace_back(p);
+  return p;
+}
+
 TensorView WeightPacker::Pack(const TensorView& w) {
   if (!kernels::CanPack(isa_, w.type, w.rows(), w.row_elems())) return w;
-  // 64-byte aligned (a cache line; the kernels need 32), size rounded up as aligned_alloc
-  // requires.
-  constexpr uint64_t kAlign = 64;
-  void* dst = std::aligned_alloc(kAlign, (w.nbytes + kAlign - 1) / kAlign * kAlign);
+  if (auto it = packed_.find(w.data); it != packed_.end()) return it->second;
+  void* dst = Allocate(w.nbytes);
   if (dst == nullptr) return w;  // out of memory: the row-major kernels still work
-  buffers_.emplace_back(dst);
   const TensorView packed = kernels::PackWeight(w, dst, pool_);
+  // The copy replaces the original: drop the file's pages so memory does not double.
   if (file_.is_mapped()) ReleaseMappedPages(w.data, w.nbytes);
+  packed_.emplace(w.data, packed);
   return packed;
 }
 

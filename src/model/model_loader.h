@@ -11,9 +11,11 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "core/gguf.h"
+#include "core/mmap_file.h"
 #include "core/status.h"
 #include "core/tensor.h"
 #include "core/thread_pool.h"
@@ -47,11 +49,12 @@ Result<HParams> ReadHParams(const GgufFile& file, std::string_view arch);
 // replaces the original in memory instead of doubling it.
 class WeightPacker {
  public:
-  // Packs for `isa` on `pool`; `file` is the file the weights are views of.
-  WeightPacker(const GgufFile& file, ThreadPool& pool, kernels::Isa isa)
-      : file_(file), pool_(pool), isa_(isa) {}
+  // Packs for `isa` on `pool`; `file` is the file the weights are views of. Reserves (but
+  // does not touch) one arena for every weight of the file that can be packed.
+  WeightPacker(const GgufFile& file, ThreadPool& pool, kernels::Isa isa);
 
-  // w packed when the ISA has packed kernels for its type and shape, else w itself.
+  // w packed when the ISA has packed kernels for its type and shape, else w itself. The
+  // same tensor asked for twice (e.g. tied embeddings) is packed once.
   TensorView Pack(const TensorView& w);
 
   // Whether packing is wanted: ModelOptions::pack_weights, unless the environment says
@@ -59,13 +62,19 @@ class WeightPacker {
   static bool Enabled(const ModelOptions& options);
 
  private:
+  // Room for w's packed copy: in the arena, or (beyond it) a buffer of its own.
+  void* Allocate(uint64_t nbytes);
+
   struct FreeAligned {
     void operator()(void* p) const;
   };
   const GgufFile& file_;
   ThreadPool& pool_;
   kernels::Isa isa_;
+  AnonymousMapping arena_;
+  uint64_t arena_used_ = 0;
   std::vector<std::unique_ptr<void, FreeAligned>> buffers_;
+  std::unordered_map<const void*, TensorView> packed_;  // by the row-major data pointer
 };
 
 // Looks up tensors of one file and checks their shapes (ggml order: ne[0] first).
