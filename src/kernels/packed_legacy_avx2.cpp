@@ -1,16 +1,22 @@
 // AVX2 kernels on packed row groups of the legacy types (layout: packed_legacy.h).
 //
-// For one row group and one block, the weight bytes are unpacked once into 8 register
-// chunks (chunk c, lane r = row r's values 4c .. 4c+3) and shared by a tile of up to kTile
-// tokens. Per token, chunk c meets the token's activation bytes 4c .. 4c+3 broadcast to
-// every lane: maddubs gives int16 pairs per lane, the chunks are summed in int16 while that
-// cannot overflow (4-bit: 8 * 2 * 15 * 128 = 30720; 5-bit: 4 chunks at a time; Q8_0: one),
-// and a madd with ones leaves in lane r row r's exact integer block dot product. Offsets
-// (Q4_0's -8, Q5_0's -16) are applied to that integer with the block's integer activation
-// sum, as vec_dot does. Then, per output, in block order:
+// For one row group and one block, each 32-byte load of weights is unpacked once into
+// register chunks (chunk c, lane r = row r's values 4c .. 4c+3) and multiplied, while in a
+// register, into every token of a tile of K::kTile tokens (chunk-outer, token-inner). Per
+// token, chunk c meets the token's activation bytes 4c .. 4c+3 broadcast to every lane:
+// maddubs gives int16 pairs per lane, the chunks are summed in int16 while that cannot
+// overflow (4-bit: 8 * 2 * 15 * 128 = 30720; 5-bit: 4 chunks at a time; Q8_0: one), and a
+// madd with ones leaves in lane r row r's exact integer block dot product. Offsets (Q4_0's
+// -8, Q5_0's -16) are applied to that integer with the block's integer activation sum, as
+// vec_dot does. Then, per output, in block order:
 //   acc = fma(float(isum), d_w * d_a, acc)          [Q4_1, Q5_1: acc = fma(m_w, s_a, acc)]
 // These f32 operations do not depend on the tile, the number of tokens or the thread split,
-// so a batch equals token-by-token evaluation bit for bit (packed.h's contract).
+// so a batch equals token-by-token evaluation bit for bit (packed.h's contract). One token
+// (generation) is the same code with a tile of 1.
+//
+// Tile sizes: each token needs its int16 pair sums (two for the 5-bit types) and its f32
+// accumulator beside the chunk in the 16 ymm registers. Measured on Zen 3 (pp512, SmolLM2
+// Q4_0): 6 tokens beat 4 by ~5% and 8 (which spills) by ~20%.
 #include <immintrin.h>
 
 #include <algorithm>
@@ -28,10 +34,6 @@ namespace {
 using internal::GemmActivations;
 using internal::LegacySections;
 
-// Tokens per register tile (K::kTile): each token needs its int16 pair sums (two for the
-// 5-bit types) and its f32 accumulator beside the chunk being multiplied in the 16 ymm
-// registers. Measured on Zen 3 (pp512, SmolLM2 Q4_0): 6 tokens beat 4 by ~5% and 8 (spills)
-// by ~20%.
 inline __m256i Load(const uint8_t* p) {
   return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
 }
@@ -74,16 +76,12 @@ inline __m256i Bits5(const __m256i& nibbles, __m256i bits) {
   return _mm256_or_si256(nibbles, FifthBits<kChunk>(bits));
 }
 
-// The weight types. For one block of the group, Dot computes every token's integer block
-// dot products (before the offset) into isum[t], the tokens' blocks at a[t]:
-// chunk-outer, token-inner, so one unpacked chunk meets every token while it is in a
-// register (the accumulators of kTile tokens fit beside it). kOffset * sum(a) is subtracted
-// afterwards.
 // Keeps v in a register at this point of the program. Integer additions reassociate
 // freely, and without this GCC hoists all 8 * kTokens maddubs of a block ahead of the
 // additions, spilling their results: the pin keeps the chunk-outer, token-inner order.
 inline void Pin(__m256i& v) { asm("" : "+x"(v)); }
 
+// pairs[t] += maddubs(chunk, token t's activation bytes offset .. offset+3 in every lane).
 template <int kTokens>
 inline void AddPairs(__m256i chunk, const int8_t* const a[kTokens], int offset,
                      __m256i pairs[kTokens]) {
@@ -93,6 +91,9 @@ inline void AddPairs(__m256i chunk, const int8_t* const a[kTokens], int offset,
   }
 }
 
+// The weight types. For one block of the group, Dot computes every token's integer block
+// dot products (before the offset) into isum[t], the tokens' blocks at a[t]; the caller
+// subtracts kOffset * sum(a) and applies the scales.
 struct Q4_0K {
   static constexpr TensorType kType = TensorType::kQ4_0;
   static constexpr int kOffset = 8;
