@@ -62,4 +62,43 @@ void MappedFile::Reset() {
   size_ = 0;
 }
 
+void ReleaseMappedPages(const void* data, uint64_t size) {
+  const auto page = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
+  const auto begin = reinterpret_cast<uintptr_t>(data);
+  const uintptr_t first = (begin + page - 1) / page * page;
+  const uintptr_t last = (begin + size) / page * page;
+  // Advice only: if the kernel refuses, the pages simply stay resident.
+  if (last > first) ::madvise(reinterpret_cast<void*>(first), last - first, MADV_DONTNEED);
+}
+
+AnonymousMapping AnonymousMapping::Create(uint64_t size) {
+  if (size == 0) return AnonymousMapping();
+  void* address = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (address == MAP_FAILED) return AnonymousMapping();
+#ifdef MADV_HUGEPAGE
+  ::madvise(address, size, MADV_HUGEPAGE);  // advice only
+#endif
+  return AnonymousMapping(static_cast<uint8_t*>(address), size);
+}
+
+AnonymousMapping::~AnonymousMapping() { Reset(); }
+
+AnonymousMapping::AnonymousMapping(AnonymousMapping&& other) noexcept
+    : data_(std::exchange(other.data_, nullptr)), size_(std::exchange(other.size_, 0)) {}
+
+AnonymousMapping& AnonymousMapping::operator=(AnonymousMapping&& other) noexcept {
+  if (this != &other) {
+    Reset();
+    data_ = std::exchange(other.data_, nullptr);
+    size_ = std::exchange(other.size_, 0);
+  }
+  return *this;
+}
+
+void AnonymousMapping::Reset() {
+  if (data_ != nullptr) ::munmap(data_, size_);
+  data_ = nullptr;
+  size_ = 0;
+}
+
 }  // namespace hearth

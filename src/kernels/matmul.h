@@ -12,11 +12,14 @@ namespace hearth::kernels {
 // w: [n_out, n_in] (ggml ne = {n_in, n_out}), any supported weight type.
 // x: [n_tokens, n_in] row-major floats. y: [n_tokens, n_out] row-major floats.
 // Activations are quantized once per call to ActivationTypeFor(w.type), then
-// rows of W are split among the pool's threads.
+// rows of W are split among the pool's threads. w may be packed (kernels/packed.h): its
+// row groups then go to the ISA's packed GEMM, or, on an ISA without one, each row is
+// unpacked and multiplied by vec_dot (slow but correct).
 void MatMul(const TensorView& w, const float* x, int64_t n_tokens, float* y, ThreadPool& pool,
             const KernelSet& kernels = BestKernels());
 
-// Row `row` of an embedding table (any supported type) as floats: dst[0..ne[0]).
+// Row `row` of an embedding table (any supported type, row-major or packed) as floats:
+// dst[0..ne[0]).
 void GetRow(const TensorView& table, int64_t row, float* dst,
             const KernelSet& kernels = BestKernels());
 

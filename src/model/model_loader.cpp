@@ -4,8 +4,11 @@
 #include <fmt/ranges.h>
 
 #include <cmath>
+#include <cstdlib>
 
+#include "core/mmap_file.h"
 #include "kernels/kernels.h"
+#include "kernels/packed.h"
 
 namespace hearth {
 namespace {
@@ -206,6 +209,7 @@ Result<TensorView> TensorLoader::Weight(std::string_view name,
     return UnsupportedError("{}: tensor '{}' has type {}, which Hearth cannot compute with",
                             file_.path(), name, TensorTypeName(view.type));
   }
+  if (packer_ != nullptr) return packer_->Pack(view);
   return view;
 }
 
@@ -235,6 +239,57 @@ Result<const float*> TensorLoader::Vector(std::string_view name, int64_t n) cons
 Result<const float*> TensorLoader::OptionalVector(std::string_view name, int64_t n) const {
   if (file_.FindTensor(name) == nullptr) return static_cast<const float*>(nullptr);
   return Vector(name, n);
+}
+
+void WeightPacker::FreeAligned::operator()(void* p) const { std::free(p); }
+
+bool WeightPacker::Enabled(const ModelOptions& options) {
+  const char* env = std::getenv("HEARTH_PACK");
+  if (env != nullptr && std::string_view(env) == "0") return false;
+  return options.pack_weights;
+}
+
+namespace {
+
+constexpr uint64_t kPackAlign = 64;  // the kernels need 32; a cache line
+
+uint64_t AlignUp(uint64_t n) { return (n + kPackAlign - 1) / kPackAlign * kPackAlign; }
+
+}  // namespace
+
+WeightPacker::WeightPacker(const GgufFile& file, ThreadPool& pool, kernels::Isa isa)
+    : file_(file), pool_(pool), isa_(isa) {
+  uint64_t capacity = 0;
+  for (const GgufTensorInfo& info : file.tensors()) {
+    const int64_t rows = info.ne[1] * info.ne[2] * info.ne[3];
+    if (info.n_dims >= 2 && kernels::CanPack(isa, info.type, rows, info.ne[0])) {
+      capacity += AlignUp(info.nbytes);
+    }
+  }
+  arena_ = AnonymousMapping::Create(capacity);
+}
+
+void* WeightPacker::Allocate(uint64_t nbytes) {
+  if (arena_.data() != nullptr && arena_used_ + AlignUp(nbytes) <= arena_.size()) {
+    void* p = arena_.data() + arena_used_;
+    arena_used_ += AlignUp(nbytes);
+    return p;
+  }
+  void* p = std::aligned_alloc(kPackAlign, AlignUp(nbytes));
+  if (p != nullptr) buffers_.emplace_back(p);
+  return p;
+}
+
+TensorView WeightPacker::Pack(const TensorView& w) {
+  if (!kernels::CanPack(isa_, w.type, w.rows(), w.row_elems())) return w;
+  if (auto it = packed_.find(w.data); it != packed_.end()) return it->second;
+  void* dst = Allocate(w.nbytes);
+  if (dst == nullptr) return w;  // out of memory: the row-major kernels still work
+  const TensorView packed = kernels::PackWeight(w, dst, pool_);
+  // The copy replaces the original: drop the file's pages so memory does not double.
+  if (file_.is_mapped()) ReleaseMappedPages(w.data, w.nbytes);
+  packed_.emplace(w.data, packed);
+  return packed;
 }
 
 }  // namespace hearth

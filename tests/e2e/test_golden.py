@@ -8,6 +8,7 @@ These use the CLI as the README documents it:
 
 from __future__ import annotations
 
+import array
 import json
 import re
 
@@ -23,7 +24,19 @@ PERPLEXITY_MODELS = ["stories260K", "SmolLM2-135M-Instruct-Q4_1", "gemma-3-270m-
     f"rand-{arch}-{kind}" for arch in ("llama", "qwen2")
     for kind in ("F16", "Q8_0", "Q4_0", "Q4_K", "Q6_K")]
 N_RUN = 16
-PPL_TOLERANCE = 0.005  # relative
+# src/model/golden_test.cpp's kRelativeLogitTolerance: logits agree with llama.cpp's within
+# this fraction of the largest |logit| (llama.cpp's own GEMM and GEMV paths differ by up to
+# ~5% on these models), so where llama.cpp's top-2 gap at a greedy step is below that band
+# either engine may pick either token, and the continuation is compared up to that step.
+LOGIT_NOISE_FRACTION = 0.08
+# Relative. Hearth's packed kernels sum each dot product's blocks in another f32 order than
+# llama.cpp's vec_dot (src/model/golden_test.cpp), which moves perplexity on this short text
+# by chance, not by bias: measured SmolLM2-135M Q4_1 +0.82%, gemma-3-270m +0.56% (the
+# rand-* models within 0.5%); HEARTH_PACK=0 (the row-major kernels) matches llama.cpp to all
+# printed digits. llama.cpp itself, the same text one token at a time (its GEMV path, -b 1):
+# SmolLM2-135M Q4_1 12.3828 vs its batched 12.3301 (+0.43%), gemma-3-270m 12.0232 vs 11.9927
+# (+0.25%). A wrong kernel moves perplexity by tens of percent; 1.5% separates the two.
+PPL_TOLERANCE = 0.015
 
 
 def parse_ids(output: str) -> list[int]:
@@ -88,6 +101,33 @@ def expected_continuation(prompt: dict, n: int) -> str:
     return data.decode("utf-8", errors="replace")
 
 
+def check_continuation(model_id: str, prompt: dict, output: str, n: int) -> None:
+    """Hearth's greedy text must equal llama.cpp's first n tokens, except that it may diverge
+    at a step where llama.cpp's top-2 gap is inside the noise band (a near-tie that either
+    engine may break either way); from there on nothing is compared."""
+    expected = expected_continuation(prompt, n)
+    if output.strip() == expected.strip():
+        return
+    logits = array.array("f")
+    logits.frombytes((GOLDEN / model_id / prompt["logits_file"]).read_bytes())
+    band = LOGIT_NOISE_FRACTION * max(abs(x) for x in logits)
+    ours = output.strip().encode("utf-8")
+    theirs = expected.encode("utf-8")
+    lead = len(theirs) - len(theirs.lstrip())
+    theirs = theirs.strip()
+    mismatch = next((i for i, (x, y) in enumerate(zip(ours, theirs)) if x != y),
+                    min(len(ours), len(theirs)))
+    end = -lead
+    for step, piece in enumerate(prompt["greedy_pieces_hex"][:n]):
+        end += len(bytes.fromhex(piece))
+        if end > mismatch:
+            gap = prompt["greedy_top2_gap"][step]
+            assert gap < band, (f"diverged at step {step}, where llama.cpp's top-2 gap {gap} is "
+                                f"outside the noise band {band:.3g}:\n{output!r}\nvs\n{expected!r}")
+            return
+    raise AssertionError(f"continuations differ:\n{output!r}\nvs\n{expected!r}")
+
+
 def model_context_length(hearth, manifest) -> int:
     shown = hearth("show", model_path(manifest), "--json", "--no-hash")
     assert shown.returncode == 0, shown.stderr
@@ -114,7 +154,7 @@ def test_greedy_run_matches_llama_cpp(hearth, model_id, index):
     output = result.stdout
     if output.startswith(prompt["text"]):  # the prompt may be echoed before the continuation
         output = output[len(prompt["text"]):]
-    assert output.strip() == expected_continuation(prompt, N_RUN).strip()
+    check_continuation(model_id, prompt, output, N_RUN)
 
 
 def test_run_without_model_uses_default_model(hearth, tmp_path):
@@ -131,7 +171,7 @@ def test_run_without_model_uses_default_model(hearth, tmp_path):
     output = result.stdout
     if output.startswith(prompt["text"]):
         output = output[len(prompt["text"]):]
-    assert output.strip() == expected_continuation(prompt, 4).strip()
+    check_continuation("SmolLM2-135M-Instruct-Q4_1", prompt, output, 4)
 
 
 def parse_ppl(output: str) -> float:
