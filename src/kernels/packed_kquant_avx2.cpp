@@ -1,9 +1,258 @@
-// Packed layouts and AVX2 kernels for the K-quants (Q4_K, Q5_K, Q6_K): see kernels/packed.h.
-// Placeholder until the packk branch lands: no K-quant type is packed yet.
+// AVX2 GEMM/GEMV over packed K-quant row groups (layouts in packed_kquant.h) against Q8_K
+// activation rows.
+//
+// One 32-byte load of packed values holds 4 (or 8, as nibbles) consecutive values of each of
+// the 8 rows of a group, one 32-bit lane per row; the matching 4 activation bytes of a token
+// are broadcast to every lane, so maddubs leaves each row's pair sums in its own lane and no
+// horizontal sum is ever needed. Per super-block the integers are vec_dot's:
+// - Q4_K: the 8 maddubs of a 32-value sub-block are summed in int16 (|sum| <= 8 * 2 * 15 *
+//   128 = 30720), then multiplied by the row's sub-block scale with one madd; the mins term
+//   sum_s min[s] * (bsum[2s] + bsum[2s+1]) is one madd of the row's min against a broadcast
+//   bsum pair per sub-block.
+// - Q6_K: values are unsigned (q + 32); two maddubs are summed in int16 (<= 2 * 2 * 63 * 128 =
+//   32256) before the scale madd, and the offset 32 * sum_j scale[j] * bsum[j] is subtracted.
+// Per output the float operations are, per super-block in order: acc = fma(float(isum), d_w *
+// d_a, acc) (Q4_K then acc = fnma(float(mins), dmin_w * d_a, acc)), the same whatever the
+// number of tokens, the token's tile, or the groups a thread gets.
+#include <algorithm>
+#include <cstring>
+
 #include "kernels/kernel_registry.h"
+#include "kernels/packed_kquant.h"
+#include "kernels/quant_blocks.h"
+#include "kernels/simd_avx2.h"
+
+namespace hearth::kernels::avx2 {
+namespace {
+
+namespace pk = packed_kquant;
+
+constexpr int kTileTokens = 4;  // tokens sharing one unpacking of a group's values
+
+// Unaligned: Q6_K groups are 1680 * n_sb bytes apart, so a group need not be 32-byte aligned.
+inline __m256i Load(const uint8_t* p) {
+  return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
+}
+
+// The 4 activation bytes at p in every lane.
+inline __m256i Broadcast4(const void* p) {
+  int32_t v;
+  std::memcpy(&v, p, sizeof v);
+  return _mm256_set1_epi32(v);
+}
+
+// Each byte shifted left by n bits (right by -n); callers mask away what spills between bytes.
+inline __m256i ShiftLeftBits(__m256i v, int n) {
+  if (n > 0) return _mm256_slli_epi16(v, n);
+  if (n < 0) return _mm256_srli_epi16(v, -n);
+  return v;
+}
+
+inline __m256i Mask8(int m) { return _mm256_set1_epi8(static_cast<char>(m)); }
+
+// Lane r = the 8 fp16 at p (one per row) as floats.
+inline __m256 RowScales(const uint8_t* p) {
+  return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+}
+
+// Stores lane r of acc[t] to out[t * stride + r].
+template <int T>
+inline void StoreTokens(const __m256 (&acc)[T], float* out, int64_t stride) {
+  for (int t = 0; t < T; ++t) _mm256_storeu_ps(out + t * stride, acc[t]);
+}
+
+// --- Q4_K ---------------------------------------------------------------------------------
+
+// The 6-bit scales (or mins) of sub-blocks 0-3 (lo) and 4-7 (hi): byte 8 * (s % 4) + r.
+struct SixBit {
+  __m256i lo, hi;
+};
+
+inline SixBit DecodeSixBit(__m256i low_nibbles, __m256i top_bits, int top_shift) {
+  const __m256i lo =
+      _mm256_or_si256(_mm256_and_si256(low_nibbles, Mask8(0x0f)),
+                      _mm256_and_si256(ShiftLeftBits(top_bits, 4 - top_shift), Mask8(0x30)));
+  const __m256i hi =
+      _mm256_or_si256(_mm256_and_si256(ShiftBytesRight(low_nibbles, 4), Mask8(0x0f)),
+                      _mm256_and_si256(ShiftLeftBits(top_bits, 2 - top_shift), Mask8(0x30)));
+  return {lo, hi};
+}
+
+// Lane r = (v[r], v[r]) as int16 for the byte v[r] = byte 8 * q + r of `bytes`, q < 4.
+inline __m256i RowBytePairs(__m256i bytes, int q) {
+  const __m256i qword = _mm256_permutevar8x32_epi32(
+      bytes,
+      _mm256_setr_epi32(2 * q, 2 * q + 1, 2 * q, 2 * q + 1, 2 * q, 2 * q + 1, 2 * q, 2 * q + 1));
+  const __m256i spread =
+      _mm256_setr_epi8(0, -128, 0, -128, 1, -128, 1, -128, 2, -128, 2, -128, 3, -128, 3, -128, 4,
+                       -128, 4, -128, 5, -128, 5, -128, 6, -128, 6, -128, 7, -128, 7, -128);
+  return _mm256_shuffle_epi8(qword, spread);
+}
+
+template <int T>
+void Q4KGroup(const uint8_t* group, int64_t n_sb, const uint8_t* act, uint64_t act_row_bytes,
+              float* out, int64_t out_stride) {
+  __m256 acc[T];
+  for (int t = 0; t < T; ++t) acc[t] = _mm256_setzero_ps();
+  for (int64_t b = 0; b < n_sb; ++b) {
+    const uint8_t* sb = group + b * pk::kQ4KGroupBlock;
+    const BlockQ8_K* y[T];
+    for (int t = 0; t < T; ++t) {
+      y[t] = reinterpret_cast<const BlockQ8_K*>(act + t * act_row_bytes) + b;
+    }
+    const __m256i top = Load(sb + pk::kQ4KHighBits);
+    const SixBit scales = DecodeSixBit(Load(sb + pk::kQ4KScaleLow), top, 0);
+    const SixBit mins = DecodeSixBit(Load(sb + pk::kQ4KMinLow), top, 4);
+    __m256i isum[T], imin[T];
+    for (int t = 0; t < T; ++t) isum[t] = imin[t] = _mm256_setzero_si256();
+#pragma GCC unroll 8
+    for (int s = 0; s < 8; ++s) {
+      const uint8_t* values = sb + pk::kQ4KValues + 128 * s;
+      __m256i pairs[T];
+      for (int t = 0; t < T; ++t) pairs[t] = _mm256_setzero_si256();
+#pragma GCC unroll 4
+      for (int k = 0; k < 4; ++k) {
+        const __m256i bits = Load(values + 32 * k);
+        const __m256i lo = _mm256_and_si256(bits, Mask8(0x0f));
+        const __m256i hi = _mm256_and_si256(ShiftBytesRight(bits, 4), Mask8(0x0f));
+        for (int t = 0; t < T; ++t) {
+          const int8_t* a = y[t]->qs + 32 * s + 8 * k;
+          pairs[t] = _mm256_add_epi16(pairs[t], _mm256_maddubs_epi16(lo, Broadcast4(a)));
+          pairs[t] = _mm256_add_epi16(pairs[t], _mm256_maddubs_epi16(hi, Broadcast4(a + 4)));
+        }
+      }
+      const __m256i scale = RowBytePairs(s < 4 ? scales.lo : scales.hi, s % 4);
+      const __m256i min = RowBytePairs(s < 4 ? mins.lo : mins.hi, s % 4);
+      for (int t = 0; t < T; ++t) {
+        isum[t] = _mm256_add_epi32(isum[t], _mm256_madd_epi16(pairs[t], scale));
+        imin[t] =
+            _mm256_add_epi32(imin[t], _mm256_madd_epi16(min, Broadcast4(y[t]->bsums + 2 * s)));
+      }
+    }
+    const __m256 d = RowScales(sb);
+    const __m256 dmin = RowScales(sb + 16);
+    for (int t = 0; t < T; ++t) {
+      const __m256 da = _mm256_set1_ps(y[t]->d);
+      acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum[t]), _mm256_mul_ps(d, da), acc[t]);
+      acc[t] = _mm256_fnmadd_ps(_mm256_cvtepi32_ps(imin[t]), _mm256_mul_ps(dmin, da), acc[t]);
+    }
+  }
+  StoreTokens<T>(acc, out, out_stride);
+}
+
+// --- Q6_K ---------------------------------------------------------------------------------
+
+// Top 2 bits m (< 4) of each byte of `top`, moved to bits 4-5.
+inline __m256i TopBits(__m256i top, int m) {
+  return _mm256_and_si256(ShiftLeftBits(top, 4 - 2 * m), Mask8(0x30));
+}
+
+template <int T>
+void Q6KGroup(const uint8_t* group, int64_t n_sb, const uint8_t* act, uint64_t act_row_bytes,
+              float* out, int64_t out_stride) {
+  const uint8_t* scales_region = group + n_sb * pk::kQ6KValueBlock;
+  const uint8_t* d_region = scales_region + n_sb * pk::kQ6KScaleBlock;
+  const __m256i even = _mm256_setr_epi8(0, 1, 0, 1, 4, 5, 4, 5, 8, 9, 8, 9, 12, 13, 12, 13, 0, 1, 0,
+                                        1, 4, 5, 4, 5, 8, 9, 8, 9, 12, 13, 12, 13);
+  const __m256i odd = _mm256_add_epi8(even, _mm256_set1_epi8(2));
+  __m256 acc[T];
+  for (int t = 0; t < T; ++t) acc[t] = _mm256_setzero_ps();
+  for (int64_t b = 0; b < n_sb; ++b) {
+    const uint8_t* values = group + b * pk::kQ6KValueBlock;
+    const uint8_t* scale_bytes = scales_region + b * pk::kQ6KScaleBlock;
+    const BlockQ8_K* y[T];
+    for (int t = 0; t < T; ++t) {
+      y[t] = reinterpret_cast<const BlockQ8_K*>(act + t * act_row_bytes) + b;
+    }
+    __m256i isum[T], offset[T];
+    for (int t = 0; t < T; ++t) isum[t] = offset[t] = _mm256_setzero_si256();
+#pragma GCC unroll 8
+    for (int c = 0; c < 8; ++c) {
+      const uint8_t* chunk = values + pk::kQ6KChunk * c;
+      // Lane r: (scale[2c], scale[2c + 1]) of row r as int16.
+      const __m256i scale_pair = _mm256_cvtepi8_epi16(
+          _mm_loadu_si128(reinterpret_cast<const __m128i*>(scale_bytes + 16 * c)));
+      const __m256i top[2] = {Load(chunk + 128), Load(chunk + 160)};
+#pragma GCC unroll 4
+      for (int k = 0; k < 4; ++k) {
+        const __m256i bits = Load(chunk + 32 * k);
+        const __m256i high = top[k / 2];
+        const int m = 2 * (k % 2);
+        const __m256i lo = _mm256_or_si256(_mm256_and_si256(bits, Mask8(0x0f)), TopBits(high, m));
+        const __m256i hi = _mm256_or_si256(_mm256_and_si256(ShiftBytesRight(bits, 4), Mask8(0x0f)),
+                                           TopBits(high, m + 1));
+        const __m256i scale = _mm256_shuffle_epi8(scale_pair, k < 2 ? even : odd);
+        for (int t = 0; t < T; ++t) {
+          const int8_t* a = y[t]->qs + 32 * c + 8 * k;
+          const __m256i pairs = _mm256_add_epi16(_mm256_maddubs_epi16(lo, Broadcast4(a)),
+                                                 _mm256_maddubs_epi16(hi, Broadcast4(a + 4)));
+          isum[t] = _mm256_add_epi32(isum[t], _mm256_madd_epi16(pairs, scale));
+        }
+      }
+      for (int t = 0; t < T; ++t) {
+        offset[t] = _mm256_add_epi32(
+            offset[t], _mm256_madd_epi16(scale_pair, Broadcast4(y[t]->bsums + 2 * c)));
+      }
+    }
+    const __m256 d = RowScales(d_region + b * pk::kQ6KDBlock);
+    for (int t = 0; t < T; ++t) {
+      const __m256i total = _mm256_sub_epi32(isum[t], _mm256_slli_epi32(offset[t], 5));
+      const __m256 da = _mm256_set1_ps(y[t]->d);
+      acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(total), _mm256_mul_ps(d, da), acc[t]);
+    }
+  }
+  StoreTokens<T>(acc, out, out_stride);
+}
+
+// --- driver -------------------------------------------------------------------------------
+
+using GroupFn = void (*)(const uint8_t*, int64_t, const uint8_t*, uint64_t, float*, int64_t);
+
+template <int T>
+struct Q4KTile {
+  static constexpr GroupFn fn = Q4KGroup<T>;
+};
+template <int T>
+struct Q6KTile {
+  static constexpr GroupFn fn = Q6KGroup<T>;
+};
+
+// Tokens are taken in blocks whose activations stay in L2 while every group of the call
+// passes over them; within a block, tiles of kTileTokens tokens share each group's values.
+template <template <int> class Tile>
+void PackedGemm(const internal::PackedGemmArgs& g) {
+  static constexpr GroupFn kFns[kTileTokens] = {Tile<1>::fn, Tile<2>::fn, Tile<3>::fn, Tile<4>::fn};
+  constexpr uint64_t kActivationBlockBytes = 96 * 1024;
+  const int64_t block_tokens =
+      std::max<int64_t>(kTileTokens, static_cast<int64_t>(kActivationBlockBytes / g.act_row_bytes) /
+                                         kTileTokens * kTileTokens);
+  for (int64_t t0 = 0; t0 < g.n_tokens; t0 += block_tokens) {
+    const int64_t t_end = std::min(g.n_tokens, t0 + block_tokens);
+    for (int64_t grp = 0; grp < g.n_groups; ++grp) {
+      const uint8_t* w = g.w + grp * g.group_bytes;
+      for (int64_t t = t0; t < t_end; t += kTileTokens) {
+        const int64_t n = std::min<int64_t>(kTileTokens, t_end - t);
+        kFns[n - 1](w, g.n_blocks, g.act_rows + t * g.act_row_bytes, g.act_row_bytes,
+                    g.y + t * g.y_stride + grp * pk::kRows, g.y_stride);
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace hearth::kernels::avx2
 
 namespace hearth::kernels::internal {
 
-PackedTypeKernels Avx2PackedKQuant(TensorType) { return {}; }
+PackedTypeKernels Avx2PackedKQuant(TensorType type) {
+  switch (type) {
+    case TensorType::kQ4_K:
+      return {packed_kquant::PackQ4K, packed_kquant::UnpackRowQ4K, avx2::PackedGemm<avx2::Q4KTile>};
+    case TensorType::kQ6_K:
+      return {packed_kquant::PackQ6K, packed_kquant::UnpackRowQ6K, avx2::PackedGemm<avx2::Q6KTile>};
+    default:
+      return {};
+  }
+}
 
 }  // namespace hearth::kernels::internal

@@ -1,0 +1,241 @@
+// Scalar packing of the K-quants into the row-group layouts of packed_kquant.h (runs once at
+// load, on any ISA). Each row super-block is decoded into its integer fields (fp16 bits,
+// 6-bit scales and mins, unsigned values), which are then placed at their packed positions;
+// unpacking reads the fields back and re-encodes GGUF's block. Both encodings are bijections
+// of the same fields, so unpacking is the exact inverse of packing.
+#include "kernels/packed_kquant.h"
+
+#include <cstring>
+
+#include "kernels/packed.h"
+#include "kernels/quant_blocks.h"
+
+namespace hearth::kernels::packed_kquant {
+namespace {
+
+static_assert(kRows == kPackRows);
+static_assert(kQ4KGroupBlock == kRows * sizeof(BlockQ4_K));
+static_assert(kQ6KValueBlock + kQ6KScaleBlock + kQ6KDBlock == kRows * sizeof(BlockQ6_K));
+
+// Sets bits [shift, shift + width) of *byte to value (< 2^width).
+void PutBits(uint8_t* byte, int shift, int width, int value) {
+  const int mask = ((1 << width) - 1) << shift;
+  *byte = static_cast<uint8_t>((*byte & ~mask) | ((value << shift) & mask));
+}
+
+int GetBits(uint8_t byte, int shift, int width) { return (byte >> shift) & ((1 << width) - 1); }
+
+// --- Q4_K ---------------------------------------------------------------------------------
+
+struct Q4KFields {
+  uint16_t d, dmin;
+  int scale[8], min[8];
+  int q[256];
+};
+
+void DecodeQ4K(const BlockQ4_K& x, Q4KFields& f) {
+  f.d = x.d;
+  f.dmin = x.dmin;
+  const uint8_t* p = x.scales;
+  for (int j = 0; j < 4; ++j) {
+    f.scale[j] = p[j] & 63;
+    f.min[j] = p[j + 4] & 63;
+    f.scale[j + 4] = (p[j + 8] & 0x0f) | ((p[j] >> 6) << 4);
+    f.min[j + 4] = (p[j + 8] >> 4) | ((p[j + 4] >> 6) << 4);
+  }
+  for (int e = 0; e < 256; ++e) {
+    const int s = e / 32;
+    f.q[e] = GetBits(x.qs[(s / 2) * 32 + e % 32], 4 * (s % 2), 4);
+  }
+}
+
+void EncodeQ4K(const Q4KFields& f, BlockQ4_K& x) {
+  x.d = f.d;
+  x.dmin = f.dmin;
+  uint8_t* p = x.scales;
+  for (int j = 0; j < 4; ++j) {
+    p[j] = static_cast<uint8_t>((f.scale[j] & 63) | ((f.scale[j + 4] >> 4) << 6));
+    p[j + 4] = static_cast<uint8_t>((f.min[j] & 63) | ((f.min[j + 4] >> 4) << 6));
+    p[j + 8] = static_cast<uint8_t>((f.scale[j + 4] & 0x0f) | ((f.min[j + 4] & 0x0f) << 4));
+  }
+  for (int e = 0; e < 256; ++e) {
+    const int s = e / 32;
+    PutBits(&x.qs[(s / 2) * 32 + e % 32], 4 * (s % 2), 4, f.q[e]);
+  }
+}
+
+// Where a value's bits are: byte offset and shift.
+struct BitPlace {
+  uint64_t byte;
+  int shift;
+};
+
+// The nibble of value e of row r inside a Q4_K group super-block's values.
+BitPlace NibblePlace(int r, int e) {
+  const int k = (e % 32) / 8, w = e % 8;
+  return {static_cast<uint64_t>((e / 32) * 128 + k * 32 + r * 4 + w % 4), 4 * (w / 4)};
+}
+
+void PutQ4K(const Q4KFields& f, int r, uint8_t* sb) {
+  std::memcpy(sb + 2 * r, &f.d, 2);
+  std::memcpy(sb + 16 + 2 * r, &f.dmin, 2);
+  for (int s = 0; s < 8; ++s) {
+    const int x = 8 * s + r, half = x / 32;
+    PutBits(&sb[kQ4KScaleLow + x % 32], 4 * half, 4, f.scale[s] & 15);
+    PutBits(&sb[kQ4KMinLow + x % 32], 4 * half, 4, f.min[s] & 15);
+    PutBits(&sb[kQ4KHighBits + x % 32], 2 * half, 2, f.scale[s] >> 4);
+    PutBits(&sb[kQ4KHighBits + x % 32], 4 + 2 * half, 2, f.min[s] >> 4);
+  }
+  for (int e = 0; e < 256; ++e) {
+    const BitPlace at = NibblePlace(r, e);
+    PutBits(&sb[kQ4KValues + at.byte], at.shift, 4, f.q[e]);
+  }
+}
+
+void GetQ4K(const uint8_t* sb, int r, Q4KFields& f) {
+  std::memcpy(&f.d, sb + 2 * r, 2);
+  std::memcpy(&f.dmin, sb + 16 + 2 * r, 2);
+  for (int s = 0; s < 8; ++s) {
+    const int x = 8 * s + r, half = x / 32;
+    const uint8_t high = sb[kQ4KHighBits + x % 32];
+    f.scale[s] =
+        GetBits(sb[kQ4KScaleLow + x % 32], 4 * half, 4) | (GetBits(high, 2 * half, 2) << 4);
+    f.min[s] =
+        GetBits(sb[kQ4KMinLow + x % 32], 4 * half, 4) | (GetBits(high, 4 + 2 * half, 2) << 4);
+  }
+  for (int e = 0; e < 256; ++e) {
+    const BitPlace at = NibblePlace(r, e);
+    f.q[e] = GetBits(sb[kQ4KValues + at.byte], at.shift, 4);
+  }
+}
+
+// --- Q6_K ---------------------------------------------------------------------------------
+
+struct Q6KFields {
+  uint16_t d;
+  int8_t scale[16];
+  int q[256];  // unsigned, 0..63
+};
+
+void DecodeQ6K(const BlockQ6_K& x, Q6KFields& f) {
+  f.d = x.d;
+  std::memcpy(f.scale, x.scales, 16);
+  for (int e = 0; e < 256; ++e) {
+    const int chunk = e / 128, quarter = (e % 128) / 32, l = e % 32;
+    const int low = GetBits(x.ql[chunk * 64 + (quarter & 1) * 32 + l], 4 * (quarter >> 1), 4);
+    const int high = GetBits(x.qh[chunk * 32 + l], 2 * quarter, 2);
+    f.q[e] = low | (high << 4);
+  }
+}
+
+void EncodeQ6K(const Q6KFields& f, BlockQ6_K& x) {
+  x.d = f.d;
+  std::memcpy(x.scales, f.scale, 16);
+  for (int e = 0; e < 256; ++e) {
+    const int chunk = e / 128, quarter = (e % 128) / 32, l = e % 32;
+    PutBits(&x.ql[chunk * 64 + (quarter & 1) * 32 + l], 4 * (quarter >> 1), 4, f.q[e] & 15);
+    PutBits(&x.qh[chunk * 32 + l], 2 * quarter, 2, f.q[e] >> 4);
+  }
+}
+
+// The three regions of super-block b of a Q6_K group of n_sb super-blocks.
+template <typename Byte>
+struct Q6KRegions {
+  Byte* values;
+  Byte* scales;
+  Byte* d;
+};
+
+template <typename Byte>
+Q6KRegions<Byte> RegionsQ6K(Byte* group, int64_t n_sb, int64_t b) {
+  return {group + b * kQ6KValueBlock, group + n_sb * kQ6KValueBlock + b * kQ6KScaleBlock,
+          group + n_sb * (kQ6KValueBlock + kQ6KScaleBlock) + b * kQ6KDBlock};
+}
+
+// The top 2 bits of value e of row r in a Q6_K value block.
+BitPlace TopBitsPlace(int r, int e) {
+  const int c = e / 32, v = e % 32, h = v / 16, m = (v % 16) / 4, i = v % 4;
+  return {c * kQ6KChunk + 128 + h * 32 + r * 4 + i, 2 * m};
+}
+
+// The low 4 bits: Q4_K's nibble places with chunks 192 bytes apart instead of 128.
+BitPlace LowBitsPlace(int r, int e) {
+  const BitPlace in_chunk = NibblePlace(r, e % 32);
+  return {(e / 32) * kQ6KChunk + in_chunk.byte, in_chunk.shift};
+}
+
+void PutQ6K(const Q6KFields& f, int r, const Q6KRegions<uint8_t>& at) {
+  std::memcpy(at.d + 2 * r, &f.d, 2);
+  for (int j = 0; j < 16; ++j)
+    at.scales[16 * (j / 2) + 2 * r + j % 2] = static_cast<uint8_t>(f.scale[j]);
+  for (int e = 0; e < 256; ++e) {
+    const BitPlace low = LowBitsPlace(r, e), top = TopBitsPlace(r, e);
+    PutBits(&at.values[low.byte], low.shift, 4, f.q[e] & 15);
+    PutBits(&at.values[top.byte], top.shift, 2, f.q[e] >> 4);
+  }
+}
+
+void GetQ6K(const Q6KRegions<const uint8_t>& at, int r, Q6KFields& f) {
+  std::memcpy(&f.d, at.d + 2 * r, 2);
+  for (int j = 0; j < 16; ++j) {
+    f.scale[j] = static_cast<int8_t>(at.scales[16 * (j / 2) + 2 * r + j % 2]);
+  }
+  for (int e = 0; e < 256; ++e) {
+    const BitPlace low = LowBitsPlace(r, e), top = TopBitsPlace(r, e);
+    const int low_bits = GetBits(at.values[low.byte], low.shift, 4);
+    const int high = GetBits(at.values[top.byte], top.shift, 2);
+    f.q[e] = low_bits | (high << 4);
+  }
+}
+
+}  // namespace
+
+void PackQ4K(const uint8_t* src, uint64_t row_bytes, uint8_t* dst) {
+  const uint64_t n_sb = row_bytes / sizeof(BlockQ4_K);
+  Q4KFields f;
+  for (int r = 0; r < kRows; ++r) {
+    for (uint64_t b = 0; b < n_sb; ++b) {
+      BlockQ4_K x;
+      std::memcpy(&x, src + r * row_bytes + b * sizeof x, sizeof x);
+      DecodeQ4K(x, f);
+      PutQ4K(f, r, dst + b * kQ4KGroupBlock);
+    }
+  }
+}
+
+void UnpackRowQ4K(const uint8_t* group, uint64_t row_bytes, int r, uint8_t* dst) {
+  const uint64_t n_sb = row_bytes / sizeof(BlockQ4_K);
+  Q4KFields f;
+  for (uint64_t b = 0; b < n_sb; ++b) {
+    GetQ4K(group + b * kQ4KGroupBlock, r, f);
+    BlockQ4_K x;
+    EncodeQ4K(f, x);
+    std::memcpy(dst + b * sizeof x, &x, sizeof x);
+  }
+}
+
+void PackQ6K(const uint8_t* src, uint64_t row_bytes, uint8_t* dst) {
+  const int64_t n_sb = static_cast<int64_t>(row_bytes / sizeof(BlockQ6_K));
+  Q6KFields f;
+  for (int r = 0; r < kRows; ++r) {
+    for (int64_t b = 0; b < n_sb; ++b) {
+      BlockQ6_K x;
+      std::memcpy(&x, src + r * row_bytes + b * sizeof x, sizeof x);
+      DecodeQ6K(x, f);
+      PutQ6K(f, r, RegionsQ6K(dst, n_sb, b));
+    }
+  }
+}
+
+void UnpackRowQ6K(const uint8_t* group, uint64_t row_bytes, int r, uint8_t* dst) {
+  const int64_t n_sb = static_cast<int64_t>(row_bytes / sizeof(BlockQ6_K));
+  Q6KFields f;
+  for (int64_t b = 0; b < n_sb; ++b) {
+    GetQ6K(RegionsQ6K(group, n_sb, b), r, f);
+    BlockQ6_K x;
+    EncodeQ6K(f, x);
+    std::memcpy(dst + b * sizeof x, &x, sizeof x);
+  }
+}
+
+}  // namespace hearth::kernels::packed_kquant

@@ -1,0 +1,60 @@
+// Internal to src/kernels: the packed row-group layouts of the K-quants (kernels/packed.h),
+// shared by the scalar pack/unpack code (packed_kquant.cpp) and the AVX2 kernels
+// (packed_kquant_avx2.cpp).
+//
+// A group holds kPackRows rows of n_sb super-blocks each and keeps their exact byte size
+// (kPackRows * row_bytes): the bytes are rearranged, never expanded. Notation: row r < 8,
+// super-block b < n_sb, value e < 256 of the super-block; a "lane" is 4 bytes (one 32-bit
+// lane of a 256-bit register), lane r belongs to row r, so one 32-byte load holds the same
+// few values of all 8 rows.
+//
+// Q4_K (8 sub-blocks of 32; 144 bytes per row super-block, 1152 per group super-block).
+// Super-block b of the group starts at b * 1152 (32-byte aligned when the group is):
+//   [0, 16)      d of rows 0..7 (fp16)
+//   [16, 32)     dmin of rows 0..7 (fp16)
+//   [32, 64)     scales, low 4 bits: entry x = 8 * s + r (sub-block s) in byte x % 32,
+//                low nibble for x < 32, high nibble otherwise
+//   [64, 96)     mins, low 4 bits, the same way
+//   [96, 128)    top 2 bits: byte x % 32 bits 0-1 / 2-3: scale x (x < 32 / x >= 32),
+//                bits 4-5 / 6-7: min x (x < 32 / x >= 32)
+//   [128, 1152)  values: sub-block s at 128 + 128 * s, 4 loads k < 4 of 32 bytes; lane r,
+//                byte i of load k: low nibble value 32s + 8k + i, high nibble 32s + 8k + 4 + i
+//                (a load split into nibbles matches two 4-byte broadcasts of activations)
+//
+// Q6_K (16 sub-blocks of 16; 210 bytes per row super-block, 1680 per group super-block; 1680 is
+// not a multiple of 32, so the group is split into three regions to keep the values aligned):
+//   values  at b * 1536: chunk c < 8 (values 32c..32c+31, sub-blocks 2c and 2c+1) at 192 * c:
+//           [0, 128) 4 loads k of 32 bytes of low nibbles, lane r byte i: low nibble value
+//           32c + 8k + i, high nibble 32c + 8k + 4 + i (as Q4_K);
+//           [128, 192) 2 loads h of 32 bytes of top 2 bits, lane r byte i bits 2m..2m+1:
+//           value 32c + 16h + 4m + i (m < 4). Values are stored unsigned (q + 32, 0..63).
+//   scales  at n_sb * 1536 + b * 128: chunk c at 16 * c, byte 2r + e = scale of sub-block
+//           2c + e of row r (int8): widened to int16 it is the multiplier of pairs for the
+//           sub-block offset term
+//   d       at n_sb * 1664 + b * 16: d of rows 0..7 (fp16)
+#pragma once
+
+#include <cstdint>
+
+namespace hearth::kernels::packed_kquant {
+
+inline constexpr int kRows = 8;  // == kPackRows (static_assert in packed_kquant.cpp)
+
+inline constexpr uint64_t kQ4KGroupBlock = 1152;
+inline constexpr uint64_t kQ4KScaleLow = 32;
+inline constexpr uint64_t kQ4KMinLow = 64;
+inline constexpr uint64_t kQ4KHighBits = 96;
+inline constexpr uint64_t kQ4KValues = 128;
+
+inline constexpr uint64_t kQ6KValueBlock = 1536;  // per group super-block
+inline constexpr uint64_t kQ6KChunk = 192;
+inline constexpr uint64_t kQ6KScaleBlock = 128;
+inline constexpr uint64_t kQ6KDBlock = 16;
+
+// Row-major rows (row_bytes apart) -> one packed group, and row r of a group back.
+void PackQ4K(const uint8_t* src, uint64_t row_bytes, uint8_t* dst);
+void UnpackRowQ4K(const uint8_t* group, uint64_t row_bytes, int r, uint8_t* dst);
+void PackQ6K(const uint8_t* src, uint64_t row_bytes, uint8_t* dst);
+void UnpackRowQ6K(const uint8_t* group, uint64_t row_bytes, int r, uint8_t* dst);
+
+}  // namespace hearth::kernels::packed_kquant
