@@ -116,6 +116,8 @@ class GgufFile {
   uint64_t file_size() const { return size_; }
   uint64_t alignment() const { return alignment_; }
   const uint8_t* bytes() const { return bytes_; }
+  // Whether the bytes are a read-only mapping of the file (Open), not a caller's buffer.
+  bool is_mapped() const { return mapping_ != nullptr; }
 
   // Metadata in file order.
   const std::vector<std::pair<std::string, GgufValue>>& metadata() const { return metadata_; }

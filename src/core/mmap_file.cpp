@@ -62,4 +62,13 @@ void MappedFile::Reset() {
   size_ = 0;
 }
 
+void ReleaseMappedPages(const void* data, uint64_t size) {
+  const auto page = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
+  const auto begin = reinterpret_cast<uintptr_t>(data);
+  const uintptr_t first = (begin + page - 1) / page * page;
+  const uintptr_t last = (begin + size) / page * page;
+  // Advice only: if the kernel refuses, the pages simply stay resident.
+  if (last > first) ::madvise(reinterpret_cast<void*>(first), last - first, MADV_DONTNEED);
+}
+
 }  // namespace hearth

@@ -33,4 +33,9 @@ class MappedFile {
   uint64_t size_ = 0;
 };
 
+// Drops the whole pages inside [data, data + size) of a read-only file mapping from memory
+// (madvise MADV_DONTNEED): they are read back from the file if touched again. For memory
+// that a copy has replaced. Precondition: the range lies in a MappedFile's mapping.
+void ReleaseMappedPages(const void* data, uint64_t size);
+
 }  // namespace hearth

@@ -49,6 +49,10 @@ struct GemmActivations {
   // [n_blocks][n_tokens] Q8_1's s = d * sum(qs) of each block (for Q4_1's
   // minimum); 0 for Q8_0 activations (Q4_0 and Q8_0 weights have no minimum).
   const float* s = nullptr;
+  // [n_blocks][n_tokens] integer sum of each block's qs (for offsets applied in integers,
+  // e.g. Q4_0's sum_j (q_j - 8) a_j = sum_j q_j a_j - 8 sum_j a_j); may be null for kernels
+  // that do not read it.
+  const int32_t* sums = nullptr;
 };
 
 // y[t * y_stride + r] = row r of W . activations of token t, for r < n_rows,

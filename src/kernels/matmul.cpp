@@ -6,6 +6,7 @@
 
 #include "kernels/float16.h"
 #include "kernels/kernel_registry.h"
+#include "kernels/packed.h"
 #include "kernels/quant_blocks.h"
 
 namespace hearth::kernels {
@@ -24,6 +25,7 @@ struct GemmScratch {
   std::vector<int8_t> qs;
   std::vector<float> d;
   std::vector<float> s;
+  std::vector<int32_t> sums;
 };
 thread_local GemmScratch gemm_scratch;
 
@@ -45,13 +47,114 @@ void ToBlockMajor(TensorType act_type, const uint8_t* row, int64_t t, int64_t n_
       out.s[i] = 0.0f;  // only Q4_1 (with Q8_1 activations) has a minimum
     }
     std::memcpy(out.qs.data() + i * kQk, qs, kQk);
+    int32_t sum = 0;
+    for (int j = 0; j < kQk; ++j) sum += qs[j];
+    out.sums[i] = sum;
   }
+}
+
+void ResizeBlockMajor(int64_t n_tokens, int64_t n_blocks, GemmScratch& blocked) {
+  blocked.qs.resize(static_cast<size_t>(n_tokens * n_blocks * kQk));
+  blocked.d.resize(static_cast<size_t>(n_tokens * n_blocks));
+  blocked.s.resize(static_cast<size_t>(n_tokens * n_blocks));
+  blocked.sums.resize(static_cast<size_t>(n_tokens * n_blocks));
+}
+
+internal::GemmActivations BlockMajorView(int64_t n_tokens, int64_t n_blocks,
+                                         const GemmScratch& blocked) {
+  internal::GemmActivations acts;
+  acts.n_tokens = n_tokens;
+  acts.n_blocks = n_blocks;
+  acts.qs = blocked.qs.data();
+  acts.d = blocked.d.data();
+  acts.s = blocked.s.data();
+  acts.sums = blocked.sums.data();
+  return acts;
+}
+
+// Quantizes x ([n_tokens, n_in]) to act_type rows in activation_scratch (returned), and
+// when block_major also into gemm_scratch's block-major layout.
+const uint8_t* QuantizeActivations(const float* x, int64_t n_tokens, int64_t n_in,
+                                   TensorType act_type, internal::QuantizeFn quantize,
+                                   uint64_t act_row_bytes, bool block_major, ThreadPool& pool) {
+  const int64_t n_blocks = n_in / kQk;
+  if (block_major) ResizeBlockMajor(n_tokens, n_blocks, gemm_scratch);
+  activation_scratch.resize(static_cast<size_t>(n_tokens) * act_row_bytes);
+  uint8_t* scratch = activation_scratch.data();
+  GemmScratch& blocked = gemm_scratch;  // this thread's, captured for the workers
+  auto quantize_tokens = [&](int64_t begin, int64_t end) {
+    for (int64_t t = begin; t < end; ++t) {
+      uint8_t* row = scratch + static_cast<uint64_t>(t) * act_row_bytes;
+      quantize(x + t * n_in, row, n_in);
+      if (block_major) ToBlockMajor(act_type, row, t, n_tokens, n_blocks, blocked);
+    }
+  };
+  if (n_tokens > 1) {
+    pool.ParallelFor(n_tokens, quantize_tokens);
+  } else {
+    quantize_tokens(0, n_tokens);
+  }
+  return scratch;
+}
+
+// MatMul on a packed weight (kernels/packed.h): the packed GEMM of the ISA over row groups,
+// or, on an ISA without one, each row unpacked and multiplied by vec_dot.
+void MatMulPacked(const TensorView& w, const float* x, int64_t n_tokens, float* y,
+                  ThreadPool& pool, const KernelSet& kernels) {
+  const int64_t n_in = w.row_elems();
+  const int64_t n_out = w.rows();
+  const TensorType act_type = ActivationTypeFor(w.type);
+  const internal::PackedGemmFn gemm = internal::PackedKernelsFor(kernels.isa, w.type).gemm;
+  const bool legacy = act_type == TensorType::kQ8_0 || act_type == TensorType::kQ8_1;
+  const uint64_t act_row_bytes = RowBytes(act_type, static_cast<uint64_t>(n_in)).value_or(0);
+  const uint8_t* act = QuantizeActivations(
+      x, n_tokens, n_in, act_type, internal::TypeKernelsFor(kernels.isa, act_type).quantize,
+      act_row_bytes, gemm != nullptr && legacy, pool);
+  const uint64_t row_bytes = w.row_bytes();
+  if (gemm == nullptr) {
+    const internal::VecDotFn vec_dot = internal::TypeKernelsFor(kernels.isa, w.type).vec_dot;
+    pool.ParallelFor(n_out, [&](int64_t begin, int64_t end) {
+      thread_local std::vector<uint8_t> row;
+      row.resize(row_bytes);
+      for (int64_t r = begin; r < end; ++r) {
+        UnpackRow(w, r, row.data());
+        for (int64_t t = 0; t < n_tokens; ++t) {
+          y[t * n_out + r] =
+              vec_dot(n_in, row.data(), act + static_cast<uint64_t>(t) * act_row_bytes);
+        }
+      }
+    });
+    return;
+  }
+  const int64_t n_blocks = legacy ? n_in / kQk : n_in / kQkK;
+  const internal::GemmActivations acts = BlockMajorView(n_tokens, n_in / kQk, gemm_scratch);
+  const uint64_t group_bytes = row_bytes * kPackRows;
+  const auto* w_data = static_cast<const uint8_t*>(w.data);
+  // y: [n_tokens, n_out]; each thread takes a contiguous range of row groups.
+  pool.ParallelFor(n_out / kPackRows, [&](int64_t begin, int64_t end) {
+    internal::PackedGemmArgs args;
+    args.w = w_data + static_cast<uint64_t>(begin) * group_bytes;
+    args.group_bytes = group_bytes;
+    args.n_groups = end - begin;
+    args.n_blocks = n_blocks;
+    args.n_tokens = n_tokens;
+    args.act = legacy ? &acts : nullptr;
+    args.act_rows = act;
+    args.act_row_bytes = act_row_bytes;
+    args.y = y + begin * kPackRows;
+    args.y_stride = n_out;
+    gemm(args);
+  });
 }
 
 }  // namespace
 
 void MatMul(const TensorView& w, const float* x, int64_t n_tokens, float* y, ThreadPool& pool,
             const KernelSet& kernels) {
+  if (w.layout == TensorLayout::kPacked) {
+    MatMulPacked(w, x, n_tokens, y, pool, kernels);
+    return;
+  }
   const int64_t n_in = w.row_elems();
   const int64_t n_out = w.rows();
   const TensorType act_type = ActivationTypeFor(w.type);
@@ -66,43 +169,17 @@ void MatMul(const TensorView& w, const float* x, int64_t n_tokens, float* y, Thr
   const internal::GemmFn k_gemm =
       n_tokens > 1 && n_in % kQkK == 0 ? internal::KQuantGemmFor(kernels.isa, w.type) : nullptr;
   const int64_t n_blocks = n_in / kQk;
-  GemmScratch& blocked = gemm_scratch;
-  if (gemm != nullptr) {
-    blocked.qs.resize(static_cast<size_t>(n_tokens * n_blocks * kQk));
-    blocked.d.resize(static_cast<size_t>(n_tokens * n_blocks));
-    blocked.s.resize(static_cast<size_t>(n_tokens * n_blocks));
-  }
-
   // [n_tokens, n_in] activations in act_type.
   const uint8_t* act = reinterpret_cast<const uint8_t*>(x);
   if (act_type != TensorType::kF32) {
-    activation_scratch.resize(static_cast<size_t>(n_tokens) * act_row_bytes);
-    uint8_t* scratch = activation_scratch.data();
-    const auto quantize = act_kernels.quantize;
-    auto quantize_tokens = [&](int64_t begin, int64_t end) {
-      for (int64_t t = begin; t < end; ++t) {
-        uint8_t* row = scratch + static_cast<uint64_t>(t) * act_row_bytes;
-        quantize(x + t * n_in, row, n_in);
-        if (gemm != nullptr) ToBlockMajor(act_type, row, t, n_tokens, n_blocks, blocked);
-      }
-    };
-    if (n_tokens > 1) {
-      pool.ParallelFor(n_tokens, quantize_tokens);
-    } else {
-      quantize_tokens(0, n_tokens);
-    }
-    act = scratch;
+    act = QuantizeActivations(x, n_tokens, n_in, act_type, act_kernels.quantize, act_row_bytes,
+                              gemm != nullptr, pool);
   }
 
   const uint64_t w_row_bytes = w.row_bytes();
   const auto* w_data = static_cast<const uint8_t*>(w.data);
   if (gemm != nullptr) {
-    internal::GemmActivations acts;
-    acts.n_tokens = n_tokens;
-    acts.n_blocks = n_blocks;
-    acts.qs = blocked.qs.data();
-    acts.d = blocked.d.data();
-    acts.s = blocked.s.data();
+    const internal::GemmActivations acts = BlockMajorView(n_tokens, n_blocks, gemm_scratch);
     // y: [n_tokens, n_out]; each thread takes a contiguous range of rows.
     pool.ParallelFor(n_out, [&](int64_t begin, int64_t end) {
       internal::GemmArgs args;
@@ -149,6 +226,13 @@ void MatMul(const TensorView& w, const float* x, int64_t n_tokens, float* y, Thr
 }
 
 void GetRow(const TensorView& table, int64_t row, float* dst, const KernelSet& kernels) {
+  if (table.layout == TensorLayout::kPacked) {
+    thread_local std::vector<uint8_t> unpacked;
+    unpacked.resize(table.row_bytes());
+    UnpackRow(table, row, unpacked.data());
+    kernels.dequantize_row(table.type, unpacked.data(), dst, table.row_elems());
+    return;
+  }
   kernels.dequantize_row(table.type, table.row(row), dst, table.row_elems());
 }
 

@@ -36,7 +36,7 @@ class Gemma3Model final : public TransformerModel {
 
   Status Load() {
     const ModelSpec& s = hp_.spec;
-    TensorLoader loader(*file_);
+    TensorLoader loader(*file_, packer_.get());
     HEARTH_RETURN_IF_ERROR(LoadEmbeddings(loader));
     BuildConfigs();
     layers_.resize(s.n_layer);

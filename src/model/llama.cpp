@@ -23,7 +23,7 @@ class LlamaModel final : public TransformerModel {
 
   Status Load() {
     const ModelSpec& s = hp_.spec;
-    TensorLoader loader(*file_);
+    TensorLoader loader(*file_, packer_.get());
     HEARTH_RETURN_IF_ERROR(LoadEmbeddings(loader));
     // Llama 3.1+ scales RoPE frequencies per dimension with this optional tensor.
     HEARTH_ASSIGN_OR_RETURN(const float* freq_factors,

@@ -53,6 +53,9 @@ struct SequenceBatch {
 
 struct ModelOptions {
   int n_threads = 0;  // 0: ThreadPool::DefaultThreadCount()
+  // Repack the weights at load for the packed kernels (kernels/packed.h); the environment
+  // variable HEARTH_PACK=0 turns it off (A/B measurements of the row-major kernels).
+  bool pack_weights = true;
 };
 
 class Model {

@@ -4,8 +4,11 @@
 #include <fmt/ranges.h>
 
 #include <cmath>
+#include <cstdlib>
 
+#include "core/mmap_file.h"
 #include "kernels/kernels.h"
+#include "kernels/packed.h"
 
 namespace hearth {
 namespace {
@@ -206,6 +209,7 @@ Result<TensorView> TensorLoader::Weight(std::string_view name,
     return UnsupportedError("{}: tensor '{}' has type {}, which Hearth cannot compute with",
                             file_.path(), name, TensorTypeName(view.type));
   }
+  if (packer_ != nullptr) return packer_->Pack(view);
   return view;
 }
 
@@ -235,6 +239,27 @@ Result<const float*> TensorLoader::Vector(std::string_view name, int64_t n) cons
 Result<const float*> TensorLoader::OptionalVector(std::string_view name, int64_t n) const {
   if (file_.FindTensor(name) == nullptr) return static_cast<const float*>(nullptr);
   return Vector(name, n);
+}
+
+void WeightPacker::FreeAligned::operator()(void* p) const { std::free(p); }
+
+bool WeightPacker::Enabled(const ModelOptions& options) {
+  const char* env = std::getenv("HEARTH_PACK");
+  if (env != nullptr && std::string_view(env) == "0") return false;
+  return options.pack_weights;
+}
+
+TensorView WeightPacker::Pack(const TensorView& w) {
+  if (!kernels::CanPack(isa_, w.type, w.rows(), w.row_elems())) return w;
+  // 64-byte aligned (a cache line; the kernels need 32), size rounded up as aligned_alloc
+  // requires.
+  constexpr uint64_t kAlign = 64;
+  void* dst = std::aligned_alloc(kAlign, (w.nbytes + kAlign - 1) / kAlign * kAlign);
+  if (dst == nullptr) return w;  // out of memory: the row-major kernels still work
+  buffers_.emplace_back(dst);
+  const TensorView packed = kernels::PackWeight(w, dst, pool_);
+  if (file_.is_mapped()) ReleaseMappedPages(w.data, w.nbytes);
+  return packed;
 }
 
 }  // namespace hearth

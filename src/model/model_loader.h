@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <initializer_list>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -15,6 +16,8 @@
 #include "core/gguf.h"
 #include "core/status.h"
 #include "core/tensor.h"
+#include "core/thread_pool.h"
+#include "kernels/kernels.h"
 #include "model/model.h"
 
 namespace hearth {
@@ -37,10 +40,40 @@ struct HParams {
 // Reads the metadata shared by all supported architectures ("{arch}.block_count", ...).
 Result<HParams> ReadHParams(const GgufFile& file, std::string_view arch);
 
+// Repacks a model's weights at load into the interleaved layout of the packed kernels
+// (kernels/packed.h) and owns the packed copies: it must outlive every view it returns.
+// After a weight is packed, its pages of a mapped GGUF file are released (they are read
+// back from the file only if something reads the row-major bytes again), so the copy
+// replaces the original in memory instead of doubling it.
+class WeightPacker {
+ public:
+  // Packs for `isa` on `pool`; `file` is the file the weights are views of.
+  WeightPacker(const GgufFile& file, ThreadPool& pool, kernels::Isa isa)
+      : file_(file), pool_(pool), isa_(isa) {}
+
+  // w packed when the ISA has packed kernels for its type and shape, else w itself.
+  TensorView Pack(const TensorView& w);
+
+  // Whether packing is wanted: ModelOptions::pack_weights, unless the environment says
+  // HEARTH_PACK=0 (for A/B measurements against the row-major kernels).
+  static bool Enabled(const ModelOptions& options);
+
+ private:
+  struct FreeAligned {
+    void operator()(void* p) const;
+  };
+  const GgufFile& file_;
+  ThreadPool& pool_;
+  kernels::Isa isa_;
+  std::vector<std::unique_ptr<void, FreeAligned>> buffers_;
+};
+
 // Looks up tensors of one file and checks their shapes (ggml order: ne[0] first).
 class TensorLoader {
  public:
-  explicit TensorLoader(const GgufFile& file) : file_(file) {}
+  // With a packer, Weight() returns packed views (when the weight can be packed).
+  explicit TensorLoader(const GgufFile& file, WeightPacker* packer = nullptr)
+      : file_(file), packer_(packer) {}
 
   // A weight usable by kernels::MatMul / GetRow with exactly `shape`.
   Result<TensorView> Weight(std::string_view name, std::initializer_list<int64_t> shape) const;
@@ -54,6 +87,7 @@ class TensorLoader {
  private:
   Result<TensorView> Check(const GgufTensorInfo& info, std::initializer_list<int64_t> shape) const;
   const GgufFile& file_;
+  WeightPacker* packer_;
 };
 
 // "blk.3.attn_q.weight"

@@ -23,7 +23,7 @@ class Qwen2Model final : public TransformerModel {
 
   Status Load() {
     const ModelSpec& s = hp_.spec;
-    TensorLoader loader(*file_);
+    TensorLoader loader(*file_, packer_.get());
     HEARTH_RETURN_IF_ERROR(LoadEmbeddings(loader));
     config_.shape = {s.n_head, s.n_head_kv, s.head_dim};
     config_.rope = {hp_.n_rot, s.rope_freq_base, hp_.rope_freq_scale, /*neox=*/true, nullptr};

@@ -12,7 +12,11 @@ TransformerModel::TransformerModel(std::shared_ptr<const GgufFile> file, HParams
                                    const ModelOptions& options)
     : file_(std::move(file)),
       hp_(std::move(hp)),
-      pool_(options.n_threads > 0 ? options.n_threads : ThreadPool::DefaultThreadCount()) {}
+      pool_(options.n_threads > 0 ? options.n_threads : ThreadPool::DefaultThreadCount()) {
+  if (WeightPacker::Enabled(options)) {
+    packer_ = std::make_unique<WeightPacker>(*file_, pool_, kernels::BestIsa());
+  }
+}
 
 Status TransformerModel::LoadEmbeddings(const TensorLoader& loader) {
   const ModelSpec& s = hp_.spec;

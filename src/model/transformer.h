@@ -44,6 +44,8 @@ class TransformerModel : public Model {
   std::shared_ptr<const GgufFile> file_;
   HParams hp_;
   ThreadPool pool_;
+  // Owns the packed weights (null when packing is off); declared after pool_, which it uses.
+  std::unique_ptr<WeightPacker> packer_;
   Workspace ws_;
 
  private:

@@ -1,0 +1,196 @@
+// Packed weights (kernels/packed.h): the packing round trip, the packed GEMM against the
+// scalar reference vec_dot, and the numerics contract (a batch equals its tokens one at a
+// time, whatever the thread split), through MatMul and GetRow as the model uses them.
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <memory>
+#include <random>
+
+#include "kernels/kernel_registry.h"
+#include "kernels/kernels_test_util.h"
+#include "kernels/matmul.h"
+#include "kernels/packed.h"
+
+namespace hearth::kernels {
+namespace {
+
+using testing::Dequantized;
+using testing::QuantizedRow;
+using testing::RandomFloats;
+using testing::RandomRow;
+
+constexpr TensorType kLegacyTypes[] = {TensorType::kQ4_0, TensorType::kQ4_1, TensorType::kQ5_0,
+                                       TensorType::kQ5_1, TensorType::kQ8_0};
+
+// A random [n_out, n_in] row-major weight and its packed copy (32-byte aligned).
+struct TestWeight {
+  std::vector<uint8_t> data;
+  std::vector<std::vector<uint8_t>> rows;
+  TensorView view;
+  std::unique_ptr<uint8_t[], decltype(&std::free)> packed_data{nullptr, &std::free};
+  TensorView packed;
+};
+
+TestWeight MakeWeight(TensorType type, int64_t n_in, int64_t n_out, std::mt19937& rng,
+                      ThreadPool& pool) {
+  TestWeight w;
+  for (int64_t r = 0; r < n_out; ++r) {
+    w.rows.push_back(RandomRow(type, n_in, rng));
+    w.data.insert(w.data.end(), w.rows.back().begin(), w.rows.back().end());
+  }
+  w.view.name = "w";
+  w.view.type = type;
+  w.view.n_dims = 2;
+  w.view.ne = {n_in, n_out, 1, 1};
+  w.view.data = w.data.data();
+  w.view.nbytes = w.data.size();
+  const size_t padded = (w.data.size() + 31) / 32 * 32;
+  w.packed_data.reset(static_cast<uint8_t*>(std::aligned_alloc(32, padded)));
+  w.packed = PackWeight(w.view, w.packed_data.get(), pool);
+  return w;
+}
+
+bool HavePackedKernels() { return IsaAvailable(Isa::kAvx2); }
+
+TEST(PackedTest, CanPackNeedsWholeGroupsAndBlocks) {
+  if (!HavePackedKernels()) GTEST_SKIP() << "this CPU has no AVX2";
+  for (TensorType type : kLegacyTypes) {
+    EXPECT_TRUE(CanPack(Isa::kAvx2, type, 16, 64)) << TensorTypeName(type);
+    EXPECT_FALSE(CanPack(Isa::kAvx2, type, 12, 64)) << TensorTypeName(type);
+    EXPECT_FALSE(CanPack(Isa::kAvx2, type, 16, 48)) << TensorTypeName(type);
+    EXPECT_FALSE(CanPack(Isa::kScalar, type, 16, 64)) << TensorTypeName(type);
+  }
+  EXPECT_FALSE(CanPack(Isa::kAvx2, TensorType::kF32, 16, 64));
+  EXPECT_FALSE(CanPack(Isa::kAvx2, TensorType::kF16, 16, 64));
+}
+
+TEST(PackedTest, UnpackRowInvertsPackWeight) {
+  if (!HavePackedKernels()) GTEST_SKIP() << "this CPU has no AVX2";
+  std::mt19937 rng(1);
+  ThreadPool pool(2);
+  for (TensorType type : kLegacyTypes) {
+    SCOPED_TRACE(std::string(TensorTypeName(type)));
+    const TestWeight w = MakeWeight(type, 96, 24, rng, pool);
+    EXPECT_EQ(w.packed.layout, TensorLayout::kPacked);
+    EXPECT_NE(std::memcmp(w.packed.data, w.data.data(), w.data.size()), 0) << "not rearranged";
+    std::vector<uint8_t> row(w.view.row_bytes());
+    for (int64_t r = 0; r < w.view.rows(); ++r) {
+      UnpackRow(w.packed, r, row.data());
+      EXPECT_EQ(row, w.rows[r]) << "row " << r;
+    }
+  }
+}
+
+// The packed GEMM (through MatMul) against the scalar reference vec_dot of each output,
+// within f32 rounding of the block terms (the reference sums in another order).
+TEST(PackedTest, GemmMatchesScalarVecDot) {
+  if (!HavePackedKernels()) GTEST_SKIP() << "this CPU has no AVX2";
+  const KernelSet& scalar = KernelsFor(Isa::kScalar);
+  std::mt19937 rng(2);
+  ThreadPool pool(2);
+  for (TensorType type : kLegacyTypes) {
+    for (auto [n_in, n_out] : {std::pair<int64_t, int64_t>{32, 8}, {576, 24}, {160, 40}}) {
+      const TestWeight w = MakeWeight(type, n_in, n_out, rng, pool);
+      const TensorType act_type = ActivationTypeFor(type);
+      std::vector<std::vector<float>> row_values;
+      for (const auto& row : w.rows) row_values.push_back(Dequantized(scalar, type, row, n_in));
+      for (int64_t n_tokens = 1; n_tokens <= 17; ++n_tokens) {
+        SCOPED_TRACE(fmt::format("{} {}x{} tokens={}", TensorTypeName(type), n_out, n_in,
+                                 n_tokens));
+        const std::vector<float> x = RandomFloats(n_in * n_tokens, rng);
+        std::vector<float> y(n_out * n_tokens, NAN);
+        MatMul(w.packed, x.data(), n_tokens, y.data(), pool, KernelsFor(Isa::kAvx2));
+        for (int64_t t = 0; t < n_tokens; ++t) {
+          const std::vector<float> xt(x.begin() + t * n_in, x.begin() + (t + 1) * n_in);
+          const std::vector<uint8_t> a = QuantizedRow(scalar, act_type, xt);
+          const std::vector<float> a_values = Dequantized(scalar, act_type, a, n_in);
+          for (int64_t r = 0; r < n_out; ++r) {
+            const float expected = scalar.vec_dot(type, n_in, w.rows[r].data(), a.data());
+            double magnitude = 0.0;
+            for (int64_t i = 0; i < n_in; ++i) {
+              magnitude += std::fabs(row_values[r][i] * a_values[i]);
+            }
+            EXPECT_NEAR(y[t * n_out + r], expected, 1e-5 * magnitude + 1e-6)
+                << "row " << r << " token " << t;
+          }
+        }
+      }
+    }
+  }
+}
+
+// MatMul on the packed view equals MatMul on the row-major view (both quantize the
+// activations alike; only the f32 order over blocks differs), and on an ISA without packed
+// kernels the packed view falls back to unpacked rows and gives the row-major numbers.
+TEST(PackedTest, MatMulPackedMatchesRowMajor) {
+  if (!HavePackedKernels()) GTEST_SKIP() << "this CPU has no AVX2";
+  std::mt19937 rng(3);
+  ThreadPool pool(2);
+  for (TensorType type : kLegacyTypes) {
+    SCOPED_TRACE(std::string(TensorTypeName(type)));
+    const int64_t n_in = 256, n_out = 48, n_tokens = 5;
+    const TestWeight w = MakeWeight(type, n_in, n_out, rng, pool);
+    const std::vector<float> x = RandomFloats(n_in * n_tokens, rng);
+    std::vector<float> packed(n_out * n_tokens), row_major(n_out * n_tokens);
+    MatMul(w.packed, x.data(), n_tokens, packed.data(), pool, KernelsFor(Isa::kAvx2));
+    MatMul(w.view, x.data(), n_tokens, row_major.data(), pool, KernelsFor(Isa::kAvx2));
+    float max_abs = 0.0f;
+    for (float v : row_major) max_abs = std::max(max_abs, std::fabs(v));
+    for (size_t i = 0; i < packed.size(); ++i) {
+      EXPECT_NEAR(packed[i], row_major[i], 1e-5f * max_abs) << "index " << i;
+    }
+    std::vector<float> fallback(n_out * n_tokens), scalar(n_out * n_tokens);
+    MatMul(w.packed, x.data(), n_tokens, fallback.data(), pool, KernelsFor(Isa::kScalar));
+    MatMul(w.view, x.data(), n_tokens, scalar.data(), pool, KernelsFor(Isa::kScalar));
+    EXPECT_EQ(fallback, scalar);
+  }
+}
+
+TEST(PackedTest, GetRowOnPackedEqualsRowMajor) {
+  if (!HavePackedKernels()) GTEST_SKIP() << "this CPU has no AVX2";
+  std::mt19937 rng(4);
+  ThreadPool pool(2);
+  for (TensorType type : kLegacyTypes) {
+    SCOPED_TRACE(std::string(TensorTypeName(type)));
+    const TestWeight w = MakeWeight(type, 64, 16, rng, pool);
+    for (int64_t r = 0; r < 16; ++r) {
+      std::vector<float> packed(64), row_major(64);
+      GetRow(w.packed, r, packed.data());
+      GetRow(w.view, r, row_major.data());
+      EXPECT_EQ(packed, row_major) << "row " << r;
+    }
+  }
+}
+
+// A batch equals its tokens one at a time bit for bit, for 1 to 3 threads (different row
+// group splits) and batch sizes that leave ragged token tiles.
+TEST(PackedTest, BatchEqualsTokenByTokenForAnyThreadSplit) {
+  if (!HavePackedKernels()) GTEST_SKIP() << "this CPU has no AVX2";
+  std::mt19937 rng(5);
+  ThreadPool setup(1);
+  for (TensorType type : kLegacyTypes) {
+    SCOPED_TRACE(std::string(TensorTypeName(type)));
+    const int64_t n_in = 192, n_out = 56, n_tokens = 13;
+    const TestWeight w = MakeWeight(type, n_in, n_out, rng, setup);
+    const std::vector<float> x = RandomFloats(n_in * n_tokens, rng);
+    std::vector<float> reference;
+    for (int threads : {1, 2, 3}) {
+      ThreadPool pool(threads);
+      std::vector<float> batch(n_out * n_tokens, NAN), single(n_out * n_tokens, NAN);
+      MatMul(w.packed, x.data(), n_tokens, batch.data(), pool, KernelsFor(Isa::kAvx2));
+      for (int64_t t = 0; t < n_tokens; ++t) {
+        MatMul(w.packed, x.data() + t * n_in, 1, single.data() + t * n_out, pool,
+               KernelsFor(Isa::kAvx2));
+      }
+      for (size_t i = 0; i < batch.size(); ++i) ASSERT_EQ(batch[i], single[i]) << "index " << i;
+      if (reference.empty()) reference = batch;
+      EXPECT_EQ(batch, reference) << threads << " threads";
+    }
+  }
+}
+
+}  // namespace
+}  // namespace hearth::kernels
