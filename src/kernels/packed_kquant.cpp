@@ -152,26 +152,28 @@ Q6KRegions<Byte> RegionsQ6K(Byte* group, int64_t n_sb, int64_t b) {
           group + n_sb * (kQ6KValueBlock + kQ6KScaleBlock) + b * kQ6KDBlock};
 }
 
-// The top 2 bits of value e of row r in a Q6_K value block.
-BitPlace TopBitsPlace(int r, int e) {
-  const int c = e / 32, v = e % 32, h = v / 16, m = (v % 16) / 4, i = v % 4;
-  return {c * kQ6KChunk + 128 + h * 32 + r * 4 + i, 2 * m};
+// A Q6_K value's 6 bits are whole (bits 0-5 of one byte) for values 4j..4j+3 of a 16-value
+// half chunk with j < 3; the 4th quarter's values are split in 2-bit pieces p < 3 over bits
+// 6-7 of the bytes of the three whole quarters' loads. Place of value e of row r: the byte
+// holding it whole, or the byte of its piece p.
+uint64_t Q6KByte(int r, int e, int load_in_half) {
+  const int c = e / 32, half = (e % 32) / 16, i = e % 4;
+  return c * kQ6KChunk + (3 * half + load_in_half) * 32 + r * 4 + i;
 }
 
-// The low 4 bits: Q4_K's nibble places with chunks 192 bytes apart instead of 128.
-BitPlace LowBitsPlace(int r, int e) {
-  const BitPlace in_chunk = NibblePlace(r, e % 32);
-  return {(e / 32) * kQ6KChunk + in_chunk.byte, in_chunk.shift};
-}
+bool Q6KWhole(int e) { return (e % 16) / 4 < 3; }
 
 void PutQ6K(const Q6KFields& f, int r, const Q6KRegions<uint8_t>& at) {
   std::memcpy(at.d + 2 * r, &f.d, 2);
-  for (int j = 0; j < 16; ++j)
+  for (int j = 0; j < 16; ++j) {
     at.scales[16 * (j / 2) + 2 * r + j % 2] = static_cast<uint8_t>(f.scale[j]);
+  }
   for (int e = 0; e < 256; ++e) {
-    const BitPlace low = LowBitsPlace(r, e), top = TopBitsPlace(r, e);
-    PutBits(&at.values[low.byte], low.shift, 4, f.q[e] & 15);
-    PutBits(&at.values[top.byte], top.shift, 2, f.q[e] >> 4);
+    if (Q6KWhole(e)) {
+      PutBits(&at.values[Q6KByte(r, e, (e % 16) / 4)], 0, 6, f.q[e]);
+    } else {
+      for (int p = 0; p < 3; ++p) PutBits(&at.values[Q6KByte(r, e, p)], 6, 2, f.q[e] >> (2 * p));
+    }
   }
 }
 
@@ -181,10 +183,12 @@ void GetQ6K(const Q6KRegions<const uint8_t>& at, int r, Q6KFields& f) {
     f.scale[j] = static_cast<int8_t>(at.scales[16 * (j / 2) + 2 * r + j % 2]);
   }
   for (int e = 0; e < 256; ++e) {
-    const BitPlace low = LowBitsPlace(r, e), top = TopBitsPlace(r, e);
-    const int low_bits = GetBits(at.values[low.byte], low.shift, 4);
-    const int high = GetBits(at.values[top.byte], top.shift, 2);
-    f.q[e] = low_bits | (high << 4);
+    if (Q6KWhole(e)) {
+      f.q[e] = GetBits(at.values[Q6KByte(r, e, (e % 16) / 4)], 0, 6);
+    } else {
+      f.q[e] = 0;
+      for (int p = 0; p < 3; ++p) f.q[e] |= GetBits(at.values[Q6KByte(r, e, p)], 6, 2) << (2 * p);
+    }
   }
 }
 

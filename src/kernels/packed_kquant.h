@@ -23,11 +23,12 @@
 //
 // Q6_K (16 sub-blocks of 16; 210 bytes per row super-block, 1680 per group super-block; 1680 is
 // not a multiple of 32, so the group is split into three regions to keep the values aligned):
-//   values  at b * 1536: chunk c < 8 (values 32c..32c+31, sub-blocks 2c and 2c+1) at 192 * c:
-//           [0, 128) 4 loads k of 32 bytes of low nibbles, lane r byte i: low nibble value
-//           32c + 8k + i, high nibble 32c + 8k + 4 + i (as Q4_K);
-//           [128, 192) 2 loads h of 32 bytes of top 2 bits, lane r byte i bits 2m..2m+1:
-//           value 32c + 16h + 4m + i (m < 4). Values are stored unsigned (q + 32, 0..63).
+//   values  at b * 1536: chunk c < 8 (values 32c..32c+31, sub-blocks 2c and 2c+1) at 192 * c,
+//           6 loads of 32 bytes, 3 per half chunk h < 2 (values 32c + 16h + [0, 16)); lane r,
+//           byte i of load 3h + j (j < 3): bits 0-5 = value 32c + 16h + 4j + i, bits 6-7 =
+//           bits 2j..2j+1 of value 32c + 16h + 12 + i. Values are stored unsigned (q + 32,
+//           0..63): three value registers are one AND each, the fourth is gathered from the
+//           top bits of the three loads.
 //   scales  at n_sb * 1536 + b * 128: chunk c at 16 * c, byte 2r + e = scale of sub-block
 //           2c + e of row r (int8): widened to int16 it is the multiplier of pairs for the
 //           sub-block offset term
@@ -47,7 +48,7 @@ inline constexpr uint64_t kQ4KHighBits = 96;
 inline constexpr uint64_t kQ4KValues = 128;
 
 inline constexpr uint64_t kQ6KValueBlock = 1536;  // per group super-block
-inline constexpr uint64_t kQ6KChunk = 192;
+inline constexpr uint64_t kQ6KChunk = 192;        // 32 values of 8 rows
 inline constexpr uint64_t kQ6KScaleBlock = 128;
 inline constexpr uint64_t kQ6KDBlock = 16;
 

@@ -142,9 +142,23 @@ void Q4KGroup(const uint8_t* group, int64_t n_sb, const uint8_t* act, uint64_t a
 
 // --- Q6_K ---------------------------------------------------------------------------------
 
-// Top 2 bits m (< 4) of each byte of `top`, moved to bits 4-5.
-inline __m256i TopBits(__m256i top, int m) {
-  return _mm256_and_si256(ShiftLeftBits(top, 4 - 2 * m), Mask8(0x30));
+// The 4 value registers of a half chunk (values 16h + 4j + [0, 4) in lane bytes, j < 4) from
+// its 3 loads: three are bits 0-5, the fourth is the loads' bits 6-7 pieced together.
+struct HalfChunk {
+  __m256i v[4];
+};
+
+inline HalfChunk LoadHalfChunk(const uint8_t* p) {
+  const __m256i l0 = Load(p), l1 = Load(p + 32), l2 = Load(p + 64);
+  const __m256i top = Mask8(0xc0);
+  // Masked to bits 6-7 first, so the 16-bit shifts move nothing across bytes.
+  const __m256i fourth =
+      _mm256_or_si256(_mm256_or_si256(_mm256_srli_epi16(_mm256_and_si256(l0, top), 6),
+                                      _mm256_srli_epi16(_mm256_and_si256(l1, top), 4)),
+                      _mm256_srli_epi16(_mm256_and_si256(l2, top), 2));
+  const __m256i six = Mask8(0x3f);
+  return {
+      {_mm256_and_si256(l0, six), _mm256_and_si256(l1, six), _mm256_and_si256(l2, six), fourth}};
 }
 
 template <int T>
@@ -172,21 +186,18 @@ void Q6KGroup(const uint8_t* group, int64_t n_sb, const uint8_t* act, uint64_t a
       // Lane r: (scale[2c], scale[2c + 1]) of row r as int16.
       const __m256i scale_pair = _mm256_cvtepi8_epi16(
           _mm_loadu_si128(reinterpret_cast<const __m128i*>(scale_bytes + 16 * c)));
-      const __m256i top[2] = {Load(chunk + 128), Load(chunk + 160)};
-#pragma GCC unroll 4
-      for (int k = 0; k < 4; ++k) {
-        const __m256i bits = Load(chunk + 32 * k);
-        const __m256i high = top[k / 2];
-        const int m = 2 * (k % 2);
-        const __m256i lo = _mm256_or_si256(_mm256_and_si256(bits, Mask8(0x0f)), TopBits(high, m));
-        const __m256i hi = _mm256_or_si256(_mm256_and_si256(ShiftBytesRight(bits, 4), Mask8(0x0f)),
-                                           TopBits(high, m + 1));
-        const __m256i scale = _mm256_shuffle_epi8(scale_pair, k < 2 ? even : odd);
+#pragma GCC unroll 2
+      for (int h = 0; h < 2; ++h) {
+        const HalfChunk q = LoadHalfChunk(chunk + 96 * h);
+        const __m256i scale = _mm256_shuffle_epi8(scale_pair, h == 0 ? even : odd);
         for (int t = 0; t < T; ++t) {
-          const int8_t* a = y[t]->qs + 32 * c + 8 * k;
-          const __m256i pairs = _mm256_add_epi16(_mm256_maddubs_epi16(lo, Broadcast4(a)),
-                                                 _mm256_maddubs_epi16(hi, Broadcast4(a + 4)));
-          isum[t] = _mm256_add_epi32(isum[t], _mm256_madd_epi16(pairs, scale));
+          const int8_t* a = y[t]->qs + 32 * c + 16 * h;
+          const __m256i p01 = _mm256_add_epi16(_mm256_maddubs_epi16(q.v[0], Broadcast4(a)),
+                                               _mm256_maddubs_epi16(q.v[1], Broadcast4(a + 4)));
+          const __m256i p23 = _mm256_add_epi16(_mm256_maddubs_epi16(q.v[2], Broadcast4(a + 8)),
+                                               _mm256_maddubs_epi16(q.v[3], Broadcast4(a + 12)));
+          isum[t] = _mm256_add_epi32(isum[t], _mm256_add_epi32(_mm256_madd_epi16(p01, scale),
+                                                               _mm256_madd_epi16(p23, scale)));
         }
       }
       for (int t = 0; t < T; ++t) {
