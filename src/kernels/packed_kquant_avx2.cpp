@@ -100,17 +100,19 @@ void Q4KGroup(const uint8_t* group, int64_t n_sb, const uint8_t* act, uint64_t a
     for (int t = 0; t < T; ++t) {
       y[t] = reinterpret_cast<const BlockQ8_K*>(act + t * act_row_bytes) + b;
     }
-    const __m256i top = Load(sb + pk::kQ4KHighBits);
-    const SixBit scales = DecodeSixBit(Load(sb + pk::kQ4KScaleLow), top, 0);
-    const SixBit mins = DecodeSixBit(Load(sb + pk::kQ4KMinLow), top, 4);
-    __m256i isum[T], imin[T];
-    for (int t = 0; t < T; ++t) isum[t] = imin[t] = _mm256_setzero_si256();
-#pragma GCC unroll 8
+    const SixBit scales = DecodeSixBit(Load(sb + pk::kQ4KScaleLow), Load(sb + pk::kQ4KHighBits), 0);
+    // Two passes so that few accumulators are live at once (16 vector registers): the scaled
+    // value sums, then the mins against the activation sums.
+    __m256i isum[T];
+    for (int t = 0; t < T; ++t) isum[t] = _mm256_setzero_si256();
+      // Not unrolled: unrolled, the compiler reassociates the int16 sums into trees whose
+      // maddubs results are all live at once, and spills them.
+#pragma GCC unroll 1
     for (int s = 0; s < 8; ++s) {
       const uint8_t* values = sb + pk::kQ4KValues + 128 * s;
       __m256i pairs[T];
       for (int t = 0; t < T; ++t) pairs[t] = _mm256_setzero_si256();
-#pragma GCC unroll 4
+#pragma GCC unroll 1
       for (int k = 0; k < 4; ++k) {
         const __m256i bits = Load(values + 32 * k);
         const __m256i lo = _mm256_and_si256(bits, Mask8(0x0f));
@@ -122,9 +124,17 @@ void Q4KGroup(const uint8_t* group, int64_t n_sb, const uint8_t* act, uint64_t a
         }
       }
       const __m256i scale = RowBytePairs(s < 4 ? scales.lo : scales.hi, s % 4);
-      const __m256i min = RowBytePairs(s < 4 ? mins.lo : mins.hi, s % 4);
       for (int t = 0; t < T; ++t) {
         isum[t] = _mm256_add_epi32(isum[t], _mm256_madd_epi16(pairs[t], scale));
+      }
+    }
+    const SixBit mins = DecodeSixBit(Load(sb + pk::kQ4KMinLow), Load(sb + pk::kQ4KHighBits), 4);
+    __m256i imin[T];
+    for (int t = 0; t < T; ++t) imin[t] = _mm256_setzero_si256();
+#pragma GCC unroll 1
+    for (int s = 0; s < 8; ++s) {
+      const __m256i min = RowBytePairs(s < 4 ? mins.lo : mins.hi, s % 4);
+      for (int t = 0; t < T; ++t) {
         imin[t] =
             _mm256_add_epi32(imin[t], _mm256_madd_epi16(min, Broadcast4(y[t]->bsums + 2 * s)));
       }
@@ -180,7 +190,7 @@ void Q6KGroup(const uint8_t* group, int64_t n_sb, const uint8_t* act, uint64_t a
     }
     __m256i isum[T], offset[T];
     for (int t = 0; t < T; ++t) isum[t] = offset[t] = _mm256_setzero_si256();
-#pragma GCC unroll 8
+#pragma GCC unroll 1
     for (int c = 0; c < 8; ++c) {
       const uint8_t* chunk = values + pk::kQ6KChunk * c;
       // Lane r: (scale[2c], scale[2c + 1]) of row r as int16.
@@ -200,6 +210,12 @@ void Q6KGroup(const uint8_t* group, int64_t n_sb, const uint8_t* act, uint64_t a
                                                                _mm256_madd_epi16(p23, scale)));
         }
       }
+    }
+    // The offsets 32 * sum_j scale[j] * bsum[j], in a second pass (register pressure).
+#pragma GCC unroll 1
+    for (int c = 0; c < 8; ++c) {
+      const __m256i scale_pair = _mm256_cvtepi8_epi16(
+          _mm_loadu_si128(reinterpret_cast<const __m128i*>(scale_bytes + 16 * c)));
       for (int t = 0; t < T; ++t) {
         offset[t] = _mm256_add_epi32(
             offset[t], _mm256_madd_epi16(scale_pair, Broadcast4(y[t]->bsums + 2 * c)));
