@@ -15,6 +15,7 @@ namespace {
 
 static_assert(kRows == kPackRows);
 static_assert(kQ4KGroupBlock == kRows * sizeof(BlockQ4_K));
+static_assert(kQ5KGroupBlock == kRows * sizeof(BlockQ5_K));
 static_assert(kQ6KValueBlock + kQ6KScaleBlock + kQ6KDBlock == kRows * sizeof(BlockQ6_K));
 
 // Sets bits [shift, shift + width) of *byte to value (< 2^width).
@@ -25,42 +26,80 @@ void PutBits(uint8_t* byte, int shift, int width, int value) {
 
 int GetBits(uint8_t byte, int shift, int width) { return (byte >> shift) & ((1 << width) - 1); }
 
-// --- Q4_K ---------------------------------------------------------------------------------
+// --- Q4_K and Q5_K -----------------------------------------------------------------------
 
+// One row super-block of Q4_K (q < 16) or Q5_K (q < 32).
 struct Q4KFields {
   uint16_t d, dmin;
   int scale[8], min[8];
   int q[256];
 };
 
-void DecodeQ4K(const BlockQ4_K& x, Q4KFields& f) {
-  f.d = x.d;
-  f.dmin = x.dmin;
-  const uint8_t* p = x.scales;
+void DecodeScaleMin(const uint8_t* p, Q4KFields& f) {
   for (int j = 0; j < 4; ++j) {
     f.scale[j] = p[j] & 63;
     f.min[j] = p[j + 4] & 63;
     f.scale[j + 4] = (p[j + 8] & 0x0f) | ((p[j] >> 6) << 4);
     f.min[j + 4] = (p[j + 8] >> 4) | ((p[j + 4] >> 6) << 4);
   }
-  for (int e = 0; e < 256; ++e) {
-    const int s = e / 32;
-    f.q[e] = GetBits(x.qs[(s / 2) * 32 + e % 32], 4 * (s % 2), 4);
-  }
 }
 
-void EncodeQ4K(const Q4KFields& f, BlockQ4_K& x) {
-  x.d = f.d;
-  x.dmin = f.dmin;
-  uint8_t* p = x.scales;
+void EncodeScaleMin(const Q4KFields& f, uint8_t* p) {
   for (int j = 0; j < 4; ++j) {
     p[j] = static_cast<uint8_t>((f.scale[j] & 63) | ((f.scale[j + 4] >> 4) << 6));
     p[j + 4] = static_cast<uint8_t>((f.min[j] & 63) | ((f.min[j + 4] >> 4) << 6));
     p[j + 8] = static_cast<uint8_t>((f.scale[j + 4] & 0x0f) | ((f.min[j + 4] & 0x0f) << 4));
   }
+}
+
+// GGUF's nibble of value e: qs[32 * (s / 2) + e % 32], low for even sub-blocks s.
+int GgufNibble(const uint8_t* qs, int e) {
+  const int s = e / 32;
+  return GetBits(qs[(s / 2) * 32 + e % 32], 4 * (s % 2), 4);
+}
+
+void PutGgufNibble(uint8_t* qs, int e, int value) {
+  const int s = e / 32;
+  PutBits(&qs[(s / 2) * 32 + e % 32], 4 * (s % 2), 4, value);
+}
+
+template <typename Block>
+void DecodeHeader(const Block& x, Q4KFields& f) {
+  f.d = x.d;
+  f.dmin = x.dmin;
+  DecodeScaleMin(x.scales, f);
+}
+
+template <typename Block>
+void EncodeHeader(const Q4KFields& f, Block& x) {
+  x.d = f.d;
+  x.dmin = f.dmin;
+  EncodeScaleMin(f, x.scales);
+}
+
+void DecodeQ4K(const BlockQ4_K& x, Q4KFields& f) {
+  DecodeHeader(x, f);
+  for (int e = 0; e < 256; ++e) f.q[e] = GgufNibble(x.qs, e);
+}
+
+void EncodeQ4K(const Q4KFields& f, BlockQ4_K& x) {
+  EncodeHeader(f, x);
+  for (int e = 0; e < 256; ++e) PutGgufNibble(x.qs, e, f.q[e]);
+}
+
+// Q5_K: the 5th bit of value e is bit e / 32 of qh[e % 32].
+void DecodeQ5K(const BlockQ5_K& x, Q4KFields& f) {
+  DecodeHeader(x, f);
   for (int e = 0; e < 256; ++e) {
-    const int s = e / 32;
-    PutBits(&x.qs[(s / 2) * 32 + e % 32], 4 * (s % 2), 4, f.q[e]);
+    f.q[e] = GgufNibble(x.qs, e) | (GetBits(x.qh[e % 32], e / 32, 1) << 4);
+  }
+}
+
+void EncodeQ5K(const Q4KFields& f, BlockQ5_K& x) {
+  EncodeHeader(f, x);
+  for (int e = 0; e < 256; ++e) {
+    PutGgufNibble(x.qs, e, f.q[e] & 15);
+    PutBits(&x.qh[e % 32], e / 32, 1, f.q[e] >> 4);
   }
 }
 
@@ -70,13 +109,20 @@ struct BitPlace {
   int shift;
 };
 
-// The nibble of value e of row r inside a Q4_K group super-block's values.
+// The nibble of value e of row r inside the values of a Q4_K/Q5_K group super-block.
 BitPlace NibblePlace(int r, int e) {
   const int k = (e % 32) / 8, w = e % 8;
   return {static_cast<uint64_t>((e / 32) * 128 + k * 32 + r * 4 + w % 4), 4 * (w / 4)};
 }
 
-void PutQ4K(const Q4KFields& f, int r, uint8_t* sb) {
+// The 5th bit of value e of row r inside the high-bit plane of a Q5_K group super-block.
+BitPlace HighBitPlace(int r, int e) {
+  const int k = (e % 32) / 8, w = e % 8;
+  return {static_cast<uint64_t>((e / 32) * 32 + r * 4 + w % 4), 2 * k + w / 4};
+}
+
+// d, dmin, scales and mins of row r (the first kQ4KValues bytes, the same for Q4_K and Q5_K).
+void PutHeader(const Q4KFields& f, int r, uint8_t* sb) {
   std::memcpy(sb + 2 * r, &f.d, 2);
   std::memcpy(sb + 16 + 2 * r, &f.dmin, 2);
   for (int s = 0; s < 8; ++s) {
@@ -86,13 +132,9 @@ void PutQ4K(const Q4KFields& f, int r, uint8_t* sb) {
     PutBits(&sb[kQ4KHighBits + x % 32], 2 * half, 2, f.scale[s] >> 4);
     PutBits(&sb[kQ4KHighBits + x % 32], 4 + 2 * half, 2, f.min[s] >> 4);
   }
-  for (int e = 0; e < 256; ++e) {
-    const BitPlace at = NibblePlace(r, e);
-    PutBits(&sb[kQ4KValues + at.byte], at.shift, 4, f.q[e]);
-  }
 }
 
-void GetQ4K(const uint8_t* sb, int r, Q4KFields& f) {
+void GetHeader(const uint8_t* sb, int r, Q4KFields& f) {
   std::memcpy(&f.d, sb + 2 * r, 2);
   std::memcpy(&f.dmin, sb + 16 + 2 * r, 2);
   for (int s = 0; s < 8; ++s) {
@@ -103,9 +145,39 @@ void GetQ4K(const uint8_t* sb, int r, Q4KFields& f) {
     f.min[s] =
         GetBits(sb[kQ4KMinLow + x % 32], 4 * half, 4) | (GetBits(high, 4 + 2 * half, 2) << 4);
   }
+}
+
+void PutQ4K(const Q4KFields& f, int r, uint8_t* sb) {
+  PutHeader(f, r, sb);
+  for (int e = 0; e < 256; ++e) {
+    const BitPlace at = NibblePlace(r, e);
+    PutBits(&sb[kQ4KValues + at.byte], at.shift, 4, f.q[e]);
+  }
+}
+
+void GetQ4K(const uint8_t* sb, int r, Q4KFields& f) {
+  GetHeader(sb, r, f);
   for (int e = 0; e < 256; ++e) {
     const BitPlace at = NibblePlace(r, e);
     f.q[e] = GetBits(sb[kQ4KValues + at.byte], at.shift, 4);
+  }
+}
+
+void PutQ5K(const Q4KFields& f, int r, uint8_t* sb) {
+  PutHeader(f, r, sb);
+  for (int e = 0; e < 256; ++e) {
+    const BitPlace low = NibblePlace(r, e), high = HighBitPlace(r, e);
+    PutBits(&sb[kQ5KValues + low.byte], low.shift, 4, f.q[e] & 15);
+    PutBits(&sb[kQ5KHighPlane + high.byte], high.shift, 1, f.q[e] >> 4);
+  }
+}
+
+void GetQ5K(const uint8_t* sb, int r, Q4KFields& f) {
+  GetHeader(sb, r, f);
+  for (int e = 0; e < 256; ++e) {
+    const BitPlace low = NibblePlace(r, e), high = HighBitPlace(r, e);
+    f.q[e] = GetBits(sb[kQ5KValues + low.byte], low.shift, 4) |
+             (GetBits(sb[kQ5KHighPlane + high.byte], high.shift, 1) << 4);
   }
 }
 
@@ -214,6 +286,30 @@ void UnpackRowQ4K(const uint8_t* group, uint64_t row_bytes, int r, uint8_t* dst)
     GetQ4K(group + b * kQ4KGroupBlock, r, f);
     BlockQ4_K x;
     EncodeQ4K(f, x);
+    std::memcpy(dst + b * sizeof x, &x, sizeof x);
+  }
+}
+
+void PackQ5K(const uint8_t* src, uint64_t row_bytes, uint8_t* dst) {
+  const uint64_t n_sb = row_bytes / sizeof(BlockQ5_K);
+  Q4KFields f;
+  for (int r = 0; r < kRows; ++r) {
+    for (uint64_t b = 0; b < n_sb; ++b) {
+      BlockQ5_K x;
+      std::memcpy(&x, src + r * row_bytes + b * sizeof x, sizeof x);
+      DecodeQ5K(x, f);
+      PutQ5K(f, r, dst + b * kQ5KGroupBlock);
+    }
+  }
+}
+
+void UnpackRowQ5K(const uint8_t* group, uint64_t row_bytes, int r, uint8_t* dst) {
+  const uint64_t n_sb = row_bytes / sizeof(BlockQ5_K);
+  Q4KFields f;
+  for (uint64_t b = 0; b < n_sb; ++b) {
+    GetQ5K(group + b * kQ5KGroupBlock, r, f);
+    BlockQ5_K x;
+    EncodeQ5K(f, x);
     std::memcpy(dst + b * sizeof x, &x, sizeof x);
   }
 }

@@ -21,6 +21,11 @@
 //                byte i of load k: low nibble value 32s + 8k + i, high nibble 32s + 8k + 4 + i
 //                (a load split into nibbles matches two 4-byte broadcasts of activations)
 //
+// Q5_K (as Q4_K plus a 5th bit per value; 176 bytes per row super-block, 1408 per group
+// super-block at b * 1408): [0, 128) as Q4_K's; [128, 384) the 5th bits: sub-block s at 128 + 32s,
+// lane r byte i bit 2k (bit 2k + 1) = value 32s + 8k + i (32s + 8k + 4 + i), k < 4, i.e. the
+// bits of the low (high) nibbles of Q4_K's load k; [384, 1408) the low 4 bits as Q4_K's values.
+//
 // Q6_K (16 sub-blocks of 16; 210 bytes per row super-block, 1680 per group super-block; 1680 is
 // not a multiple of 32, so the group is split into three regions to keep the values aligned):
 //   values  at b * 1536: chunk c < 8 (values 32c..32c+31, sub-blocks 2c and 2c+1) at 192 * c,
@@ -47,6 +52,10 @@ inline constexpr uint64_t kQ4KMinLow = 64;
 inline constexpr uint64_t kQ4KHighBits = 96;
 inline constexpr uint64_t kQ4KValues = 128;
 
+inline constexpr uint64_t kQ5KGroupBlock = 1408;
+inline constexpr uint64_t kQ5KHighPlane = 128;
+inline constexpr uint64_t kQ5KValues = 384;
+
 inline constexpr uint64_t kQ6KValueBlock = 1536;  // per group super-block
 inline constexpr uint64_t kQ6KChunk = 192;        // 32 values of 8 rows
 inline constexpr uint64_t kQ6KScaleBlock = 128;
@@ -55,6 +64,8 @@ inline constexpr uint64_t kQ6KDBlock = 16;
 // Row-major rows (row_bytes apart) -> one packed group, and row r of a group back.
 void PackQ4K(const uint8_t* src, uint64_t row_bytes, uint8_t* dst);
 void UnpackRowQ4K(const uint8_t* group, uint64_t row_bytes, int r, uint8_t* dst);
+void PackQ5K(const uint8_t* src, uint64_t row_bytes, uint8_t* dst);
+void UnpackRowQ5K(const uint8_t* group, uint64_t row_bytes, int r, uint8_t* dst);
 void PackQ6K(const uint8_t* src, uint64_t row_bytes, uint8_t* dst);
 void UnpackRowQ6K(const uint8_t* group, uint64_t row_bytes, int r, uint8_t* dst);
 

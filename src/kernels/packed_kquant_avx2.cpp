@@ -9,6 +9,7 @@
 //   128 = 30720), then multiplied by the row's sub-block scale with one madd; the mins term
 //   sum_s min[s] * (bsum[2s] + bsum[2s+1]) is one madd of the row's min against a broadcast
 //   bsum pair per sub-block.
+// - Q5_K: as Q4_K with a 5th bit ORed into each value; int16 sums of 4 maddubs (<= 31744).
 // - Q6_K: values are unsigned (q + 32); two maddubs are summed in int16 (<= 2 * 2 * 63 * 128 =
 //   32256) before the scale madd, and the offset 32 * sum_j scale[j] * bsum[j] is subtracted.
 // Per output the float operations are, per super-block in order: acc = fma(float(isum), d_w *
@@ -89,13 +90,21 @@ inline __m256i RowBytePairs(__m256i bytes, int q) {
   return _mm256_shuffle_epi8(qword, spread);
 }
 
-template <int T>
-void Q4KGroup(const uint8_t* group, int64_t n_sb, const uint8_t* act, uint64_t act_row_bytes,
-              float* out, int64_t out_stride) {
+// Q4_K (kBits 4) and Q5_K (kBits 5): the same scales, mins and nibbles; Q5_K adds a plane of
+// 5th bits.
+template <int kBits, int T>
+void ScaleMinGroup(const uint8_t* group, int64_t n_sb, const uint8_t* act, uint64_t act_row_bytes,
+                   float* out, int64_t out_stride) {
+  static_assert(kBits == 4 || kBits == 5);
+  constexpr uint64_t kBlock = kBits == 4 ? pk::kQ4KGroupBlock : pk::kQ5KGroupBlock;
+  constexpr uint64_t kValues = kBits == 4 ? pk::kQ4KValues : pk::kQ5KValues;
+  // Loads whose int16 pair sums are added before the scale madd: 4 * 2 * 2 * 15 * 128 = 30720,
+  // 2 * 2 * 2 * 31 * 128 = 31744 (int16 holds 32767).
+  constexpr int kLoadsPerMadd = kBits == 4 ? 4 : 2;
   __m256 acc[T];
   for (int t = 0; t < T; ++t) acc[t] = _mm256_setzero_ps();
   for (int64_t b = 0; b < n_sb; ++b) {
-    const uint8_t* sb = group + b * pk::kQ4KGroupBlock;
+    const uint8_t* sb = group + b * kBlock;
     const BlockQ8_K* y[T];
     for (int t = 0; t < T; ++t) {
       y[t] = reinterpret_cast<const BlockQ8_K*>(act + t * act_row_bytes) + b;
@@ -109,23 +118,34 @@ void Q4KGroup(const uint8_t* group, int64_t n_sb, const uint8_t* act, uint64_t a
       // maddubs results are all live at once, and spills them.
 #pragma GCC unroll 1
     for (int s = 0; s < 8; ++s) {
-      const uint8_t* values = sb + pk::kQ4KValues + 128 * s;
-      __m256i pairs[T];
-      for (int t = 0; t < T; ++t) pairs[t] = _mm256_setzero_si256();
-#pragma GCC unroll 1
-      for (int k = 0; k < 4; ++k) {
-        const __m256i bits = Load(values + 32 * k);
-        const __m256i lo = _mm256_and_si256(bits, Mask8(0x0f));
-        const __m256i hi = _mm256_and_si256(ShiftBytesRight(bits, 4), Mask8(0x0f));
-        for (int t = 0; t < T; ++t) {
-          const int8_t* a = y[t]->qs + 32 * s + 8 * k;
-          pairs[t] = _mm256_add_epi16(pairs[t], _mm256_maddubs_epi16(lo, Broadcast4(a)));
-          pairs[t] = _mm256_add_epi16(pairs[t], _mm256_maddubs_epi16(hi, Broadcast4(a + 4)));
-        }
-      }
+      const uint8_t* values = sb + kValues + 128 * s;
       const __m256i scale = RowBytePairs(s < 4 ? scales.lo : scales.hi, s % 4);
-      for (int t = 0; t < T; ++t) {
-        isum[t] = _mm256_add_epi32(isum[t], _mm256_madd_epi16(pairs[t], scale));
+      // Q5_K: bits 2k and 2k + 1 of each byte are the 5th bits of load k; shifted down by 2
+      // per load (what the 16-bit shift brings in from the next byte stays above bit 1).
+      __m256i fifth = kBits == 5 ? Load(sb + pk::kQ5KHighPlane + 32 * s) : _mm256_setzero_si256();
+#pragma GCC unroll 1
+      for (int k0 = 0; k0 < 4; k0 += kLoadsPerMadd) {
+        __m256i pairs[T];
+        for (int t = 0; t < T; ++t) pairs[t] = _mm256_setzero_si256();
+#pragma GCC unroll 1
+        for (int k = k0; k < k0 + kLoadsPerMadd; ++k) {
+          const __m256i bits = Load(values + 32 * k);
+          __m256i lo = _mm256_and_si256(bits, Mask8(0x0f));
+          __m256i hi = _mm256_and_si256(ShiftBytesRight(bits, 4), Mask8(0x0f));
+          if constexpr (kBits == 5) {
+            lo = _mm256_or_si256(lo, _mm256_and_si256(_mm256_slli_epi16(fifth, 4), Mask8(0x10)));
+            hi = _mm256_or_si256(hi, _mm256_and_si256(_mm256_slli_epi16(fifth, 3), Mask8(0x10)));
+            fifth = _mm256_srli_epi16(fifth, 2);
+          }
+          for (int t = 0; t < T; ++t) {
+            const int8_t* a = y[t]->qs + 32 * s + 8 * k;
+            pairs[t] = _mm256_add_epi16(pairs[t], _mm256_maddubs_epi16(lo, Broadcast4(a)));
+            pairs[t] = _mm256_add_epi16(pairs[t], _mm256_maddubs_epi16(hi, Broadcast4(a + 4)));
+          }
+        }
+        for (int t = 0; t < T; ++t) {
+          isum[t] = _mm256_add_epi32(isum[t], _mm256_madd_epi16(pairs[t], scale));
+        }
       }
     }
     const SixBit mins = DecodeSixBit(Load(sb + pk::kQ4KMinLow), Load(sb + pk::kQ4KHighBits), 4);
@@ -237,7 +257,11 @@ using GroupFn = void (*)(const uint8_t*, int64_t, const uint8_t*, uint64_t, floa
 
 template <int T>
 struct Q4KTile {
-  static constexpr GroupFn fn = Q4KGroup<T>;
+  static constexpr GroupFn fn = ScaleMinGroup<4, T>;
+};
+template <int T>
+struct Q5KTile {
+  static constexpr GroupFn fn = ScaleMinGroup<5, T>;
 };
 template <int T>
 struct Q6KTile {
@@ -275,6 +299,8 @@ PackedTypeKernels Avx2PackedKQuant(TensorType type) {
   switch (type) {
     case TensorType::kQ4_K:
       return {packed_kquant::PackQ4K, packed_kquant::UnpackRowQ4K, avx2::PackedGemm<avx2::Q4KTile>};
+    case TensorType::kQ5_K:
+      return {packed_kquant::PackQ5K, packed_kquant::UnpackRowQ5K, avx2::PackedGemm<avx2::Q5KTile>};
     case TensorType::kQ6_K:
       return {packed_kquant::PackQ6K, packed_kquant::UnpackRowQ6K, avx2::PackedGemm<avx2::Q6KTile>};
     default:

@@ -136,7 +136,7 @@ double MacsPerCycle(int64_t n_tokens, Fn fn) {
 
 TEST(PackedKQuantBench, DISABLED_GemvAndGemmAgainstRowMajor) {
   if (!IsaAvailable(Isa::kAvx2)) GTEST_SKIP() << "this CPU has no AVX2";
-  for (TensorType type : {TensorType::kQ4_K, TensorType::kQ6_K}) {
+  for (TensorType type : {TensorType::kQ4_K, TensorType::kQ5_K, TensorType::kQ6_K}) {
     BenchWeights s;
     MakeSetup(s, type, 24);  // 56 MB of Q4_K, 81 MB of Q6_K: beyond the 32 MB L3
     const auto act1 = Activations(1);

@@ -26,7 +26,7 @@ using internal::PackedTypeKernels;
 using testing::RandomFloats;
 using testing::RandomRow;
 
-constexpr TensorType kPackedKTypes[] = {TensorType::kQ4_K, TensorType::kQ6_K};
+constexpr TensorType kPackedKTypes[] = {TensorType::kQ4_K, TensorType::kQ5_K, TensorType::kQ6_K};
 
 struct FreeDeleter {
   void operator()(uint8_t* p) const { std::free(p); }
@@ -125,10 +125,11 @@ double TermBound(const Weight& w, int64_t r, const std::vector<uint8_t>& act, in
     for (int8_t q : a.qs) abs_sum += std::abs(q);
     uint16_t d, dmin = 0;
     double per_value;
-    if (w.type == TensorType::kQ4_K) {
+    if (w.type == TensorType::kQ4_K || w.type == TensorType::kQ5_K) {
+      const int q_max = w.type == TensorType::kQ4_K ? 15 : 31;
       std::memcpy(&d, x, 2);
       std::memcpy(&dmin, x + 2, 2);
-      per_value = std::fabs(Fp16ToFp32(d)) * 63 * 15 + std::fabs(Fp16ToFp32(dmin)) * 63;
+      per_value = std::fabs(Fp16ToFp32(d)) * 63 * q_max + std::fabs(Fp16ToFp32(dmin)) * 63;
     } else {
       std::memcpy(&d, x + 208, 2);
       per_value = std::fabs(Fp16ToFp32(d)) * 128 * 96;
@@ -269,6 +270,7 @@ TEST(PackedKQuantTest, BatchEqualsTokenByTokenAndAnyGroupSplit) {
 
 TEST(PackedKQuantTest, OnlyKQuantsWithAPackedLayout) {
   EXPECT_NE(internal::Avx2PackedKQuant(TensorType::kQ4_K).gemm, nullptr);
+  EXPECT_NE(internal::Avx2PackedKQuant(TensorType::kQ5_K).gemm, nullptr);
   EXPECT_NE(internal::Avx2PackedKQuant(TensorType::kQ6_K).gemm, nullptr);
   EXPECT_EQ(internal::Avx2PackedKQuant(TensorType::kQ4_0).gemm, nullptr);
   EXPECT_EQ(internal::Avx2PackedKQuant(TensorType::kQ3_K).pack, nullptr);
