@@ -32,7 +32,7 @@ int GetBits(uint8_t byte, int shift, int width) { return (byte >> shift) & ((1 <
 struct Q4KFields {
   uint16_t d, dmin;
   int scale[8], min[8];
-  int q[256];
+  uint8_t q[256];
 };
 
 void DecodeScaleMin(const uint8_t* p, Q4KFields& f) {
@@ -53,11 +53,6 @@ void EncodeScaleMin(const Q4KFields& f, uint8_t* p) {
 }
 
 // GGUF's nibble of value e: qs[32 * (s / 2) + e % 32], low for even sub-blocks s.
-int GgufNibble(const uint8_t* qs, int e) {
-  const int s = e / 32;
-  return GetBits(qs[(s / 2) * 32 + e % 32], 4 * (s % 2), 4);
-}
-
 void PutGgufNibble(uint8_t* qs, int e, int value) {
   const int s = e / 32;
   PutBits(&qs[(s / 2) * 32 + e % 32], 4 * (s % 2), 4, value);
@@ -77,9 +72,19 @@ void EncodeHeader(const Q4KFields& f, Block& x) {
   EncodeScaleMin(f, x.scales);
 }
 
+// GGUF's nibbles: qs[32c + l] holds value 64c + l (low) and 64c + 32 + l (high).
+void DecodeNibbles(const uint8_t* qs, uint8_t* q) {
+  for (int c = 0; c < 4; ++c) {
+    for (int l = 0; l < 32; ++l) {
+      q[64 * c + l] = qs[32 * c + l] & 15;
+      q[64 * c + 32 + l] = qs[32 * c + l] >> 4;
+    }
+  }
+}
+
 void DecodeQ4K(const BlockQ4_K& x, Q4KFields& f) {
   DecodeHeader(x, f);
-  for (int e = 0; e < 256; ++e) f.q[e] = GgufNibble(x.qs, e);
+  DecodeNibbles(x.qs, f.q);
 }
 
 void EncodeQ4K(const Q4KFields& f, BlockQ4_K& x) {
@@ -90,9 +95,9 @@ void EncodeQ4K(const Q4KFields& f, BlockQ4_K& x) {
 // Q5_K: the 5th bit of value e is bit e / 32 of qh[e % 32].
 void DecodeQ5K(const BlockQ5_K& x, Q4KFields& f) {
   DecodeHeader(x, f);
-  for (int e = 0; e < 256; ++e) {
-    f.q[e] = GgufNibble(x.qs, e) | (GetBits(x.qh[e % 32], e / 32, 1) << 4);
-  }
+  DecodeNibbles(x.qs, f.q);
+  for (int e = 0; e < 256; ++e)
+    f.q[e] |= static_cast<uint8_t>(((x.qh[e % 32] >> (e / 32)) & 1) << 4);
 }
 
 void EncodeQ5K(const Q4KFields& f, BlockQ5_K& x) {
@@ -121,16 +126,54 @@ BitPlace HighBitPlace(int r, int e) {
   return {static_cast<uint64_t>((e / 32) * 32 + r * 4 + w % 4), 2 * k + w / 4};
 }
 
-// d, dmin, scales and mins of row r (the first kQ4KValues bytes, the same for Q4_K and Q5_K).
-void PutHeader(const Q4KFields& f, int r, uint8_t* sb) {
-  std::memcpy(sb + 2 * r, &f.d, 2);
-  std::memcpy(sb + 16 + 2 * r, &f.dmin, 2);
+// Packing writes every byte of a group super-block from the fields of its 8 rows (plain
+// stores, fast at load); unpacking reads one row's fields back bit by bit (GetBits).
+
+// d, dmin, scales and mins (the first kQ4KValues bytes, the same for Q4_K and Q5_K).
+void WriteHeader(const Q4KFields* f, uint8_t* sb) {
+  for (int r = 0; r < kRows; ++r) {
+    std::memcpy(sb + 2 * r, &f[r].d, 2);
+    std::memcpy(sb + 16 + 2 * r, &f[r].dmin, 2);
+  }
+  for (int x = 0; x < 32; ++x) {  // entries x = 8s + r and x + 32 (sub-block s + 4)
+    const Q4KFields& a = f[x % kRows];
+    const int s = x / kRows;
+    sb[kQ4KScaleLow + x] = static_cast<uint8_t>((a.scale[s] & 15) | ((a.scale[s + 4] & 15) << 4));
+    sb[kQ4KMinLow + x] = static_cast<uint8_t>((a.min[s] & 15) | ((a.min[s + 4] & 15) << 4));
+    sb[kQ4KHighBits + x] =
+        static_cast<uint8_t>((a.scale[s] >> 4) | ((a.scale[s + 4] >> 4) << 2) |
+                             ((a.min[s] >> 4) << 4) | ((a.min[s + 4] >> 4) << 6));
+  }
+}
+
+// The low 4 bits of every value, at NibblePlace.
+void WriteNibbles(const Q4KFields* f, uint8_t* values) {
   for (int s = 0; s < 8; ++s) {
-    const int x = 8 * s + r, half = x / 32;
-    PutBits(&sb[kQ4KScaleLow + x % 32], 4 * half, 4, f.scale[s] & 15);
-    PutBits(&sb[kQ4KMinLow + x % 32], 4 * half, 4, f.min[s] & 15);
-    PutBits(&sb[kQ4KHighBits + x % 32], 2 * half, 2, f.scale[s] >> 4);
-    PutBits(&sb[kQ4KHighBits + x % 32], 4 + 2 * half, 2, f.min[s] >> 4);
+    for (int k = 0; k < 4; ++k) {
+      for (int r = 0; r < kRows; ++r) {
+        for (int i = 0; i < 4; ++i) {
+          const int e = 32 * s + 8 * k + i;
+          values[s * 128 + k * 32 + r * 4 + i] =
+              static_cast<uint8_t>((f[r].q[e] & 15) | ((f[r].q[e + 4] & 15) << 4));
+        }
+      }
+    }
+  }
+}
+
+// Q5_K's 5th bits, at HighBitPlace.
+void WriteFifthBits(const Q4KFields* f, uint8_t* plane) {
+  for (int s = 0; s < 8; ++s) {
+    for (int r = 0; r < kRows; ++r) {
+      for (int i = 0; i < 4; ++i) {
+        int byte = 0;
+        for (int k = 0; k < 4; ++k) {
+          const int e = 32 * s + 8 * k + i;
+          byte |= ((f[r].q[e] >> 4) << (2 * k)) | ((f[r].q[e + 4] >> 4) << (2 * k + 1));
+        }
+        plane[s * 32 + r * 4 + i] = static_cast<uint8_t>(byte);
+      }
+    }
   }
 }
 
@@ -147,28 +190,11 @@ void GetHeader(const uint8_t* sb, int r, Q4KFields& f) {
   }
 }
 
-void PutQ4K(const Q4KFields& f, int r, uint8_t* sb) {
-  PutHeader(f, r, sb);
-  for (int e = 0; e < 256; ++e) {
-    const BitPlace at = NibblePlace(r, e);
-    PutBits(&sb[kQ4KValues + at.byte], at.shift, 4, f.q[e]);
-  }
-}
-
 void GetQ4K(const uint8_t* sb, int r, Q4KFields& f) {
   GetHeader(sb, r, f);
   for (int e = 0; e < 256; ++e) {
     const BitPlace at = NibblePlace(r, e);
     f.q[e] = GetBits(sb[kQ4KValues + at.byte], at.shift, 4);
-  }
-}
-
-void PutQ5K(const Q4KFields& f, int r, uint8_t* sb) {
-  PutHeader(f, r, sb);
-  for (int e = 0; e < 256; ++e) {
-    const BitPlace low = NibblePlace(r, e), high = HighBitPlace(r, e);
-    PutBits(&sb[kQ5KValues + low.byte], low.shift, 4, f.q[e] & 15);
-    PutBits(&sb[kQ5KHighPlane + high.byte], high.shift, 1, f.q[e] >> 4);
   }
 }
 
@@ -186,17 +212,22 @@ void GetQ5K(const uint8_t* sb, int r, Q4KFields& f) {
 struct Q6KFields {
   uint16_t d;
   int8_t scale[16];
-  int q[256];  // unsigned, 0..63
+  uint8_t q[256];  // unsigned, 0..63
 };
 
 void DecodeQ6K(const BlockQ6_K& x, Q6KFields& f) {
   f.d = x.d;
   std::memcpy(f.scale, x.scales, 16);
-  for (int e = 0; e < 256; ++e) {
-    const int chunk = e / 128, quarter = (e % 128) / 32, l = e % 32;
-    const int low = GetBits(x.ql[chunk * 64 + (quarter & 1) * 32 + l], 4 * (quarter >> 1), 4);
-    const int high = GetBits(x.qh[chunk * 32 + l], 2 * quarter, 2);
-    f.q[e] = low | (high << 4);
+  // Value 128 * chunk + 32 * quarter + l: low 4 bits in ql[64 * chunk + 32 * (quarter & 1) + l]
+  // (high nibble for quarters 2, 3), top 2 bits at bit 2 * quarter of qh[32 * chunk + l].
+  for (int chunk = 0; chunk < 2; ++chunk) {
+    for (int quarter = 0; quarter < 4; ++quarter) {
+      for (int l = 0; l < 32; ++l) {
+        const int low = (x.ql[chunk * 64 + (quarter & 1) * 32 + l] >> (4 * (quarter >> 1))) & 15;
+        const int high = (x.qh[chunk * 32 + l] >> (2 * quarter)) & 3;
+        f.q[128 * chunk + 32 * quarter + l] = static_cast<uint8_t>(low | (high << 4));
+      }
+    }
   }
 }
 
@@ -235,16 +266,19 @@ uint64_t Q6KByte(int r, int e, int load_in_half) {
 
 bool Q6KWhole(int e) { return (e % 16) / 4 < 3; }
 
-void PutQ6K(const Q6KFields& f, int r, const Q6KRegions<uint8_t>& at) {
-  std::memcpy(at.d + 2 * r, &f.d, 2);
-  for (int j = 0; j < 16; ++j) {
-    at.scales[16 * (j / 2) + 2 * r + j % 2] = static_cast<uint8_t>(f.scale[j]);
+void WriteQ6K(const Q6KFields* f, const Q6KRegions<uint8_t>& at) {
+  for (int r = 0; r < kRows; ++r) {
+    std::memcpy(at.d + 2 * r, &f[r].d, 2);
+    for (int j = 0; j < 16; ++j) {
+      at.scales[16 * (j / 2) + 2 * r + j % 2] = static_cast<uint8_t>(f[r].scale[j]);
+    }
   }
   for (int e = 0; e < 256; ++e) {
-    if (Q6KWhole(e)) {
-      PutBits(&at.values[Q6KByte(r, e, (e % 16) / 4)], 0, 6, f.q[e]);
-    } else {
-      for (int p = 0; p < 3; ++p) PutBits(&at.values[Q6KByte(r, e, p)], 6, 2, f.q[e] >> (2 * p));
+    if (!Q6KWhole(e)) continue;
+    const int j = (e % 16) / 4, fourth = e - e % 16 + 12 + e % 4;
+    for (int r = 0; r < kRows; ++r) {
+      at.values[Q6KByte(r, e, j)] =
+          static_cast<uint8_t>(f[r].q[e] | (((f[r].q[fourth] >> (2 * j)) & 3) << 6));
     }
   }
 }
@@ -268,14 +302,16 @@ void GetQ6K(const Q6KRegions<const uint8_t>& at, int r, Q6KFields& f) {
 
 void PackQ4K(const uint8_t* src, uint64_t row_bytes, uint8_t* dst) {
   const uint64_t n_sb = row_bytes / sizeof(BlockQ4_K);
-  Q4KFields f;
-  for (int r = 0; r < kRows; ++r) {
-    for (uint64_t b = 0; b < n_sb; ++b) {
+  Q4KFields f[kRows];
+  for (uint64_t b = 0; b < n_sb; ++b) {
+    for (int r = 0; r < kRows; ++r) {
       BlockQ4_K x;
       std::memcpy(&x, src + r * row_bytes + b * sizeof x, sizeof x);
-      DecodeQ4K(x, f);
-      PutQ4K(f, r, dst + b * kQ4KGroupBlock);
+      DecodeQ4K(x, f[r]);
     }
+    uint8_t* sb = dst + b * kQ4KGroupBlock;
+    WriteHeader(f, sb);
+    WriteNibbles(f, sb + kQ4KValues);
   }
 }
 
@@ -292,14 +328,17 @@ void UnpackRowQ4K(const uint8_t* group, uint64_t row_bytes, int r, uint8_t* dst)
 
 void PackQ5K(const uint8_t* src, uint64_t row_bytes, uint8_t* dst) {
   const uint64_t n_sb = row_bytes / sizeof(BlockQ5_K);
-  Q4KFields f;
-  for (int r = 0; r < kRows; ++r) {
-    for (uint64_t b = 0; b < n_sb; ++b) {
+  Q4KFields f[kRows];
+  for (uint64_t b = 0; b < n_sb; ++b) {
+    for (int r = 0; r < kRows; ++r) {
       BlockQ5_K x;
       std::memcpy(&x, src + r * row_bytes + b * sizeof x, sizeof x);
-      DecodeQ5K(x, f);
-      PutQ5K(f, r, dst + b * kQ5KGroupBlock);
+      DecodeQ5K(x, f[r]);
     }
+    uint8_t* sb = dst + b * kQ5KGroupBlock;
+    WriteHeader(f, sb);
+    WriteFifthBits(f, sb + kQ5KHighPlane);
+    WriteNibbles(f, sb + kQ5KValues);
   }
 }
 
@@ -316,14 +355,14 @@ void UnpackRowQ5K(const uint8_t* group, uint64_t row_bytes, int r, uint8_t* dst)
 
 void PackQ6K(const uint8_t* src, uint64_t row_bytes, uint8_t* dst) {
   const int64_t n_sb = static_cast<int64_t>(row_bytes / sizeof(BlockQ6_K));
-  Q6KFields f;
-  for (int r = 0; r < kRows; ++r) {
-    for (int64_t b = 0; b < n_sb; ++b) {
+  Q6KFields f[kRows];
+  for (int64_t b = 0; b < n_sb; ++b) {
+    for (int r = 0; r < kRows; ++r) {
       BlockQ6_K x;
       std::memcpy(&x, src + r * row_bytes + b * sizeof x, sizeof x);
-      DecodeQ6K(x, f);
-      PutQ6K(f, r, RegionsQ6K(dst, n_sb, b));
+      DecodeQ6K(x, f[r]);
     }
+    WriteQ6K(f, RegionsQ6K(dst, n_sb, b));
   }
 }
 

@@ -13,8 +13,9 @@
 // - Q6_K: values are unsigned (q + 32); two maddubs are summed in int16 (<= 2 * 2 * 63 * 128 =
 //   32256) before the scale madd, and the offset 32 * sum_j scale[j] * bsum[j] is subtracted.
 // Per output the float operations are, per super-block in order: acc = fma(float(isum), d_w *
-// d_a, acc) (Q4_K then acc = fnma(float(mins), dmin_w * d_a, acc)), the same whatever the
-// number of tokens, the token's tile, or the groups a thread gets.
+// d_a, acc) (Q4_K/Q5_K then acc = fnma(float(mins), dmin_w * d_a, acc)), the same whatever the
+// number of tokens, the token's tile, or the groups a thread gets. (ggml's AVX2 vec_dot keeps
+// 8 partial float sums per row instead, so results differ from it by f32 rounding only.)
 #include <algorithm>
 #include <cstring>
 
@@ -62,7 +63,7 @@ inline void StoreTokens(const __m256 (&acc)[T], float* out, int64_t stride) {
   for (int t = 0; t < T; ++t) _mm256_storeu_ps(out + t * stride, acc[t]);
 }
 
-// --- Q4_K ---------------------------------------------------------------------------------
+// --- Q4_K and Q5_K ------------------------------------------------------------------------
 
 // The 6-bit scales (or mins) of sub-blocks 0-3 (lo) and 4-7 (hi): byte 8 * (s % 4) + r.
 struct SixBit {
