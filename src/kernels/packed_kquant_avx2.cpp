@@ -91,17 +91,73 @@ inline __m256i RowBytePairs(__m256i bytes, int q) {
   return _mm256_shuffle_epi8(qword, spread);
 }
 
-// Q4_K (kBits 4) and Q5_K (kBits 5): the same scales, mins and nibbles; Q5_K adds a plane of
-// 5th bits.
+// Per token t: lane r = sum_s scale[r][s] * (values of sub-block s . activations), the
+// integers of Q4_K (kBits 4) or Q5_K (kBits 5) super-block `sb` of a group.
+template <int kBits, int T>
+inline void ScaledValueSums(const uint8_t* sb, const BlockQ8_K* const (&y)[T], __m256i (&isum)[T]) {
+  constexpr uint64_t kValues = kBits == 4 ? pk::kQ4KValues : pk::kQ5KValues;
+  // Loads whose int16 pair sums are added before the scale madd: 4 * 2 * 2 * 15 * 128 = 30720,
+  // 2 * 2 * 2 * 31 * 128 = 31744 (int16 holds 32767).
+  constexpr int kLoadsPerMadd = kBits == 4 ? 4 : 2;
+  const SixBit scales = DecodeSixBit(Load(sb + pk::kQ4KScaleLow), Load(sb + pk::kQ4KHighBits), 0);
+  for (int t = 0; t < T; ++t) isum[t] = _mm256_setzero_si256();
+    // Loops not unrolled: unrolled, the compiler reassociates the int16 sums into trees whose
+    // maddubs results are all live at once, and spills them (16 vector registers).
+#pragma GCC unroll 1
+  for (int s = 0; s < 8; ++s) {
+    const uint8_t* values = sb + kValues + 128 * s;
+    const __m256i scale = RowBytePairs(s < 4 ? scales.lo : scales.hi, s % 4);
+    // Q5_K: bits 2k and 2k + 1 of each byte are the 5th bits of load k; shifted down by 2 per
+    // load (what the 16-bit shift brings in from the next byte stays above bit 1).
+    __m256i fifth = kBits == 5 ? Load(sb + pk::kQ5KHighPlane + 32 * s) : _mm256_setzero_si256();
+#pragma GCC unroll 1
+    for (int k0 = 0; k0 < 4; k0 += kLoadsPerMadd) {
+      __m256i pairs[T];
+      for (int t = 0; t < T; ++t) pairs[t] = _mm256_setzero_si256();
+#pragma GCC unroll 1
+      for (int k = k0; k < k0 + kLoadsPerMadd; ++k) {
+        const __m256i bits = Load(values + 32 * k);
+        __m256i lo = _mm256_and_si256(bits, Mask8(0x0f));
+        __m256i hi = _mm256_and_si256(ShiftBytesRight(bits, 4), Mask8(0x0f));
+        if constexpr (kBits == 5) {
+          lo = _mm256_or_si256(lo, _mm256_and_si256(_mm256_slli_epi16(fifth, 4), Mask8(0x10)));
+          hi = _mm256_or_si256(hi, _mm256_and_si256(_mm256_slli_epi16(fifth, 3), Mask8(0x10)));
+          fifth = _mm256_srli_epi16(fifth, 2);
+        }
+        for (int t = 0; t < T; ++t) {
+          const int8_t* a = y[t]->qs + 32 * s + 8 * k;
+          pairs[t] = _mm256_add_epi16(pairs[t], _mm256_maddubs_epi16(lo, Broadcast4(a)));
+          pairs[t] = _mm256_add_epi16(pairs[t], _mm256_maddubs_epi16(hi, Broadcast4(a + 4)));
+        }
+      }
+      for (int t = 0; t < T; ++t) {
+        isum[t] = _mm256_add_epi32(isum[t], _mm256_madd_epi16(pairs[t], scale));
+      }
+    }
+  }
+}
+
+// Per token t: lane r = sum_s min[r][s] * (bsum[2s] + bsum[2s + 1]).
+template <int T>
+inline void MinSums(const uint8_t* sb, const BlockQ8_K* const (&y)[T], __m256i (&imin)[T]) {
+  const SixBit mins = DecodeSixBit(Load(sb + pk::kQ4KMinLow), Load(sb + pk::kQ4KHighBits), 4);
+  for (int t = 0; t < T; ++t) imin[t] = _mm256_setzero_si256();
+#pragma GCC unroll 1
+  for (int s = 0; s < 8; ++s) {
+    const __m256i min = RowBytePairs(s < 4 ? mins.lo : mins.hi, s % 4);
+    for (int t = 0; t < T; ++t) {
+      imin[t] = _mm256_add_epi32(imin[t], _mm256_madd_epi16(min, Broadcast4(y[t]->bsums + 2 * s)));
+    }
+  }
+}
+
+// One group of Q4_K (kBits 4) or Q5_K (kBits 5) rows against T tokens. The value sums and the
+// mins are two passes so that few accumulators are live at once.
 template <int kBits, int T>
 void ScaleMinGroup(const uint8_t* group, int64_t n_sb, const uint8_t* act, uint64_t act_row_bytes,
                    float* out, int64_t out_stride) {
   static_assert(kBits == 4 || kBits == 5);
   constexpr uint64_t kBlock = kBits == 4 ? pk::kQ4KGroupBlock : pk::kQ5KGroupBlock;
-  constexpr uint64_t kValues = kBits == 4 ? pk::kQ4KValues : pk::kQ5KValues;
-  // Loads whose int16 pair sums are added before the scale madd: 4 * 2 * 2 * 15 * 128 = 30720,
-  // 2 * 2 * 2 * 31 * 128 = 31744 (int16 holds 32767).
-  constexpr int kLoadsPerMadd = kBits == 4 ? 4 : 2;
   __m256 acc[T];
   for (int t = 0; t < T; ++t) acc[t] = _mm256_setzero_ps();
   for (int64_t b = 0; b < n_sb; ++b) {
@@ -110,56 +166,9 @@ void ScaleMinGroup(const uint8_t* group, int64_t n_sb, const uint8_t* act, uint6
     for (int t = 0; t < T; ++t) {
       y[t] = reinterpret_cast<const BlockQ8_K*>(act + t * act_row_bytes) + b;
     }
-    const SixBit scales = DecodeSixBit(Load(sb + pk::kQ4KScaleLow), Load(sb + pk::kQ4KHighBits), 0);
-    // Two passes so that few accumulators are live at once (16 vector registers): the scaled
-    // value sums, then the mins against the activation sums.
-    __m256i isum[T];
-    for (int t = 0; t < T; ++t) isum[t] = _mm256_setzero_si256();
-      // Not unrolled: unrolled, the compiler reassociates the int16 sums into trees whose
-      // maddubs results are all live at once, and spills them.
-#pragma GCC unroll 1
-    for (int s = 0; s < 8; ++s) {
-      const uint8_t* values = sb + kValues + 128 * s;
-      const __m256i scale = RowBytePairs(s < 4 ? scales.lo : scales.hi, s % 4);
-      // Q5_K: bits 2k and 2k + 1 of each byte are the 5th bits of load k; shifted down by 2
-      // per load (what the 16-bit shift brings in from the next byte stays above bit 1).
-      __m256i fifth = kBits == 5 ? Load(sb + pk::kQ5KHighPlane + 32 * s) : _mm256_setzero_si256();
-#pragma GCC unroll 1
-      for (int k0 = 0; k0 < 4; k0 += kLoadsPerMadd) {
-        __m256i pairs[T];
-        for (int t = 0; t < T; ++t) pairs[t] = _mm256_setzero_si256();
-#pragma GCC unroll 1
-        for (int k = k0; k < k0 + kLoadsPerMadd; ++k) {
-          const __m256i bits = Load(values + 32 * k);
-          __m256i lo = _mm256_and_si256(bits, Mask8(0x0f));
-          __m256i hi = _mm256_and_si256(ShiftBytesRight(bits, 4), Mask8(0x0f));
-          if constexpr (kBits == 5) {
-            lo = _mm256_or_si256(lo, _mm256_and_si256(_mm256_slli_epi16(fifth, 4), Mask8(0x10)));
-            hi = _mm256_or_si256(hi, _mm256_and_si256(_mm256_slli_epi16(fifth, 3), Mask8(0x10)));
-            fifth = _mm256_srli_epi16(fifth, 2);
-          }
-          for (int t = 0; t < T; ++t) {
-            const int8_t* a = y[t]->qs + 32 * s + 8 * k;
-            pairs[t] = _mm256_add_epi16(pairs[t], _mm256_maddubs_epi16(lo, Broadcast4(a)));
-            pairs[t] = _mm256_add_epi16(pairs[t], _mm256_maddubs_epi16(hi, Broadcast4(a + 4)));
-          }
-        }
-        for (int t = 0; t < T; ++t) {
-          isum[t] = _mm256_add_epi32(isum[t], _mm256_madd_epi16(pairs[t], scale));
-        }
-      }
-    }
-    const SixBit mins = DecodeSixBit(Load(sb + pk::kQ4KMinLow), Load(sb + pk::kQ4KHighBits), 4);
-    __m256i imin[T];
-    for (int t = 0; t < T; ++t) imin[t] = _mm256_setzero_si256();
-#pragma GCC unroll 1
-    for (int s = 0; s < 8; ++s) {
-      const __m256i min = RowBytePairs(s < 4 ? mins.lo : mins.hi, s % 4);
-      for (int t = 0; t < T; ++t) {
-        imin[t] =
-            _mm256_add_epi32(imin[t], _mm256_madd_epi16(min, Broadcast4(y[t]->bsums + 2 * s)));
-      }
-    }
+    __m256i isum[T], imin[T];
+    ScaledValueSums<kBits, T>(sb, y, isum);
+    MinSums<T>(sb, y, imin);
     const __m256 d = RowScales(sb);
     const __m256 dmin = RowScales(sb + 16);
     for (int t = 0; t < T; ++t) {
@@ -192,56 +201,74 @@ inline HalfChunk LoadHalfChunk(const uint8_t* p) {
       {_mm256_and_si256(l0, six), _mm256_and_si256(l1, six), _mm256_and_si256(l2, six), fourth}};
 }
 
+// Lane r: (scale[2c], scale[2c + 1]) of row r as int16, chunk c of a super-block's scales.
+inline __m256i ScalePair(const uint8_t* scale_bytes, int c) {
+  return _mm256_cvtepi8_epi16(
+      _mm_loadu_si128(reinterpret_cast<const __m128i*>(scale_bytes + 16 * c)));
+}
+
+// Per token t: lane r = sum_j scale[r][j] * (unsigned values of sub-block j . activations).
+template <int T>
+inline void Q6KValueSums(const uint8_t* values, const uint8_t* scale_bytes,
+                         const BlockQ8_K* const (&y)[T], __m256i (&isum)[T]) {
+  // Within each 128-bit half (rows 0-3, rows 4-7): int16 element 2r' (2r' + 1) to both of lane
+  // r''s elements.
+  const __m256i even = _mm256_setr_epi8(0, 1, 0, 1, 4, 5, 4, 5, 8, 9, 8, 9, 12, 13, 12, 13, 0, 1, 0,
+                                        1, 4, 5, 4, 5, 8, 9, 8, 9, 12, 13, 12, 13);
+  const __m256i odd = _mm256_add_epi8(even, _mm256_set1_epi8(2));
+  for (int t = 0; t < T; ++t) isum[t] = _mm256_setzero_si256();
+#pragma GCC unroll 1
+  for (int c = 0; c < 8; ++c) {
+    const __m256i scale_pair = ScalePair(scale_bytes, c);
+#pragma GCC unroll 2
+    for (int h = 0; h < 2; ++h) {
+      const HalfChunk q = LoadHalfChunk(values + pk::kQ6KChunk * c + 96 * h);
+      const __m256i scale = _mm256_shuffle_epi8(scale_pair, h == 0 ? even : odd);
+      for (int t = 0; t < T; ++t) {
+        const int8_t* a = y[t]->qs + 32 * c + 16 * h;
+        const __m256i p01 = _mm256_add_epi16(_mm256_maddubs_epi16(q.v[0], Broadcast4(a)),
+                                             _mm256_maddubs_epi16(q.v[1], Broadcast4(a + 4)));
+        const __m256i p23 = _mm256_add_epi16(_mm256_maddubs_epi16(q.v[2], Broadcast4(a + 8)),
+                                             _mm256_maddubs_epi16(q.v[3], Broadcast4(a + 12)));
+        isum[t] = _mm256_add_epi32(isum[t], _mm256_add_epi32(_mm256_madd_epi16(p01, scale),
+                                                             _mm256_madd_epi16(p23, scale)));
+      }
+    }
+  }
+}
+
+// Per token t: lane r = sum_j scale[r][j] * bsum[j] (the values' +32 bias, divided by 32).
+template <int T>
+inline void Q6KOffsets(const uint8_t* scale_bytes, const BlockQ8_K* const (&y)[T],
+                       __m256i (&offset)[T]) {
+  for (int t = 0; t < T; ++t) offset[t] = _mm256_setzero_si256();
+#pragma GCC unroll 1
+  for (int c = 0; c < 8; ++c) {
+    const __m256i scale_pair = ScalePair(scale_bytes, c);
+    for (int t = 0; t < T; ++t) {
+      offset[t] = _mm256_add_epi32(offset[t],
+                                   _mm256_madd_epi16(scale_pair, Broadcast4(y[t]->bsums + 2 * c)));
+    }
+  }
+}
+
+// One group of Q6_K rows against T tokens (value sums and offsets in two passes).
 template <int T>
 void Q6KGroup(const uint8_t* group, int64_t n_sb, const uint8_t* act, uint64_t act_row_bytes,
               float* out, int64_t out_stride) {
   const uint8_t* scales_region = group + n_sb * pk::kQ6KValueBlock;
   const uint8_t* d_region = scales_region + n_sb * pk::kQ6KScaleBlock;
-  const __m256i even = _mm256_setr_epi8(0, 1, 0, 1, 4, 5, 4, 5, 8, 9, 8, 9, 12, 13, 12, 13, 0, 1, 0,
-                                        1, 4, 5, 4, 5, 8, 9, 8, 9, 12, 13, 12, 13);
-  const __m256i odd = _mm256_add_epi8(even, _mm256_set1_epi8(2));
   __m256 acc[T];
   for (int t = 0; t < T; ++t) acc[t] = _mm256_setzero_ps();
   for (int64_t b = 0; b < n_sb; ++b) {
-    const uint8_t* values = group + b * pk::kQ6KValueBlock;
     const uint8_t* scale_bytes = scales_region + b * pk::kQ6KScaleBlock;
     const BlockQ8_K* y[T];
     for (int t = 0; t < T; ++t) {
       y[t] = reinterpret_cast<const BlockQ8_K*>(act + t * act_row_bytes) + b;
     }
     __m256i isum[T], offset[T];
-    for (int t = 0; t < T; ++t) isum[t] = offset[t] = _mm256_setzero_si256();
-#pragma GCC unroll 1
-    for (int c = 0; c < 8; ++c) {
-      const uint8_t* chunk = values + pk::kQ6KChunk * c;
-      // Lane r: (scale[2c], scale[2c + 1]) of row r as int16.
-      const __m256i scale_pair = _mm256_cvtepi8_epi16(
-          _mm_loadu_si128(reinterpret_cast<const __m128i*>(scale_bytes + 16 * c)));
-#pragma GCC unroll 2
-      for (int h = 0; h < 2; ++h) {
-        const HalfChunk q = LoadHalfChunk(chunk + 96 * h);
-        const __m256i scale = _mm256_shuffle_epi8(scale_pair, h == 0 ? even : odd);
-        for (int t = 0; t < T; ++t) {
-          const int8_t* a = y[t]->qs + 32 * c + 16 * h;
-          const __m256i p01 = _mm256_add_epi16(_mm256_maddubs_epi16(q.v[0], Broadcast4(a)),
-                                               _mm256_maddubs_epi16(q.v[1], Broadcast4(a + 4)));
-          const __m256i p23 = _mm256_add_epi16(_mm256_maddubs_epi16(q.v[2], Broadcast4(a + 8)),
-                                               _mm256_maddubs_epi16(q.v[3], Broadcast4(a + 12)));
-          isum[t] = _mm256_add_epi32(isum[t], _mm256_add_epi32(_mm256_madd_epi16(p01, scale),
-                                                               _mm256_madd_epi16(p23, scale)));
-        }
-      }
-    }
-    // The offsets 32 * sum_j scale[j] * bsum[j], in a second pass (register pressure).
-#pragma GCC unroll 1
-    for (int c = 0; c < 8; ++c) {
-      const __m256i scale_pair = _mm256_cvtepi8_epi16(
-          _mm_loadu_si128(reinterpret_cast<const __m128i*>(scale_bytes + 16 * c)));
-      for (int t = 0; t < T; ++t) {
-        offset[t] = _mm256_add_epi32(
-            offset[t], _mm256_madd_epi16(scale_pair, Broadcast4(y[t]->bsums + 2 * c)));
-      }
-    }
+    Q6KValueSums<T>(group + b * pk::kQ6KValueBlock, scale_bytes, y, isum);
+    Q6KOffsets<T>(scale_bytes, y, offset);
     const __m256 d = RowScales(d_region + b * pk::kQ6KDBlock);
     for (int t = 0; t < T; ++t) {
       const __m256i total = _mm256_sub_epi32(isum[t], _mm256_slli_epi32(offset[t], 5));
