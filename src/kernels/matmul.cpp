@@ -99,17 +99,17 @@ const uint8_t* QuantizeActivations(const float* x, int64_t n_tokens, int64_t n_i
 
 // MatMul on a packed weight (kernels/packed.h): the packed GEMM of the ISA over row groups,
 // or, on an ISA without one, each row unpacked and multiplied by vec_dot.
-void MatMulPacked(const TensorView& w, const float* x, int64_t n_tokens, float* y,
-                  ThreadPool& pool, const KernelSet& kernels) {
+void MatMulPacked(const TensorView& w, const float* x, int64_t n_tokens, float* y, ThreadPool& pool,
+                  const KernelSet& kernels) {
   const int64_t n_in = w.row_elems();
   const int64_t n_out = w.rows();
   const TensorType act_type = ActivationTypeFor(w.type);
   const internal::PackedGemmFn gemm = internal::PackedKernelsFor(kernels.isa, w.type).gemm;
   const bool legacy = act_type == TensorType::kQ8_0 || act_type == TensorType::kQ8_1;
   const uint64_t act_row_bytes = RowBytes(act_type, static_cast<uint64_t>(n_in)).value_or(0);
-  const uint8_t* act = QuantizeActivations(
-      x, n_tokens, n_in, act_type, internal::TypeKernelsFor(kernels.isa, act_type).quantize,
-      act_row_bytes, gemm != nullptr && legacy, pool);
+  const uint8_t* act = QuantizeActivations(x, n_tokens, n_in, act_type,
+                                           internal::TypeKernelsFor(kernels.isa, act_type).quantize,
+                                           act_row_bytes, gemm != nullptr && legacy, pool);
   const uint64_t row_bytes = w.row_bytes();
   if (gemm == nullptr) {
     const internal::VecDotFn vec_dot = internal::TypeKernelsFor(kernels.isa, w.type).vec_dot;

@@ -1,6 +1,8 @@
 // Packed weights (kernels/packed.h): the packing round trip, the packed GEMM against the
 // scalar reference vec_dot, and the numerics contract (a batch equals its tokens one at a
 // time, whatever the thread split), through MatMul and GetRow as the model uses them.
+#include "kernels/packed.h"
+
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
@@ -12,7 +14,6 @@
 #include "kernels/kernel_registry.h"
 #include "kernels/kernels_test_util.h"
 #include "kernels/matmul.h"
-#include "kernels/packed.h"
 
 namespace hearth::kernels {
 namespace {
@@ -98,8 +99,8 @@ TEST(PackedTest, GemmMatchesScalarVecDot) {
       std::vector<std::vector<float>> row_values;
       for (const auto& row : w.rows) row_values.push_back(Dequantized(scalar, type, row, n_in));
       for (int64_t n_tokens = 1; n_tokens <= 17; ++n_tokens) {
-        SCOPED_TRACE(fmt::format("{} {}x{} tokens={}", TensorTypeName(type), n_out, n_in,
-                                 n_tokens));
+        SCOPED_TRACE(
+            fmt::format("{} {}x{} tokens={}", TensorTypeName(type), n_out, n_in, n_tokens));
         const std::vector<float> x = RandomFloats(n_in * n_tokens, rng);
         std::vector<float> y(n_out * n_tokens, NAN);
         MatMul(w.packed, x.data(), n_tokens, y.data(), pool, KernelsFor(Isa::kAvx2));
