@@ -1,5 +1,6 @@
 #include "model/blocks.h"
 
+#include "core/profile.h"
 #include "kernels/matmul.h"
 
 namespace hearth {
@@ -28,31 +29,42 @@ void SelfAttention(const float* in, const AttentionWeights& w, const AttentionCo
   Grow(ws.k, n * kv_dim);
   Grow(ws.v, n * kv_dim);
   Grow(ws.attn, n * q_dim);
-  kernels::MatMul(w.wq, in, n, ws.q.data(), pool);  // [n, n_head * head_dim]
-  kernels::MatMul(w.wk, in, n, ws.k.data(), pool);  // [n, n_head_kv * head_dim]
-  kernels::MatMul(w.wv, in, n, ws.v.data(), pool);  // [n, n_head_kv * head_dim]
-  if (w.bq) ops::AddRowBias(ws.q.data(), w.bq, n, q_dim);
-  if (w.bk) ops::AddRowBias(ws.k.data(), w.bk, n, kv_dim);
-  if (w.bv) ops::AddRowBias(ws.v.data(), w.bv, n, kv_dim);
-  if (w.q_norm) {
-    ops::RmsNorm(ws.q.data(), w.q_norm, ws.q.data(), n * shape.n_head, shape.head_dim,
-                 config.norm_eps);
+  {
+    profile::Scope timer(profile::Op::kMatMulQkv);
+    kernels::MatMul(w.wq, in, n, ws.q.data(), pool);  // [n, n_head * head_dim]
+    kernels::MatMul(w.wk, in, n, ws.k.data(), pool);  // [n, n_head_kv * head_dim]
+    kernels::MatMul(w.wv, in, n, ws.v.data(), pool);  // [n, n_head_kv * head_dim]
   }
-  if (w.k_norm) {
-    ops::RmsNorm(ws.k.data(), w.k_norm, ws.k.data(), n * shape.n_head_kv, shape.head_dim,
-                 config.norm_eps);
+  {
+    profile::Scope timer(profile::Op::kRope);
+    if (w.bq) ops::AddRowBias(ws.q.data(), w.bq, n, q_dim);
+    if (w.bk) ops::AddRowBias(ws.k.data(), w.bk, n, kv_dim);
+    if (w.bv) ops::AddRowBias(ws.v.data(), w.bv, n, kv_dim);
+    if (w.q_norm) {
+      ops::RmsNorm(ws.q.data(), w.q_norm, ws.q.data(), n * shape.n_head, shape.head_dim,
+                   config.norm_eps);
+    }
+    if (w.k_norm) {
+      ops::RmsNorm(ws.k.data(), w.k_norm, ws.k.data(), n * shape.n_head_kv, shape.head_dim,
+                   config.norm_eps);
+    }
+    ops::Rope(ws.q.data(), n, shape.n_head, shape.head_dim, batch.pos, config.rope);
+    ops::Rope(ws.k.data(), n, shape.n_head_kv, shape.head_dim, batch.pos, config.rope);
+    if (config.q_scale != 1.0f) ops::Scale(ws.q.data(), n * q_dim, config.q_scale);
   }
-  ops::Rope(ws.q.data(), n, shape.n_head, shape.head_dim, batch.pos, config.rope);
-  ops::Rope(ws.k.data(), n, shape.n_head_kv, shape.head_dim, batch.pos, config.rope);
-  if (config.q_scale != 1.0f) ops::Scale(ws.q.data(), n * q_dim, config.q_scale);
   for (const BatchSegment& seg : batch.segments) {
     F16KvCache& cache = *seg.cache;
-    cache.Store(layer, seg.pos0, seg.n_tokens, ws.k.data() + seg.first * kv_dim,
-                ws.v.data() + seg.first * kv_dim);
+    {
+      profile::Scope timer(profile::Op::kKvStore);
+      cache.Store(layer, seg.pos0, seg.n_tokens, ws.k.data() + seg.first * kv_dim,
+                  ws.v.data() + seg.first * kv_dim);
+    }
+    profile::Scope timer(profile::Op::kAttention);
     ops::Attention(ws.q.data() + seg.first * q_dim, seg.n_tokens, seg.pos0, cache.k(layer),
                    cache.v(layer), cache.v_stride(), shape, config.attention,
                    ws.attn.data() + seg.first * q_dim, pool);
   }
+  profile::Scope timer(profile::Op::kMatMulWo);
   kernels::MatMul(w.wo, ws.attn.data(), n, out, pool);  // [n, n_embd]
 }
 
@@ -61,18 +73,25 @@ void GatedFfn(const float* in, const FfnWeights& w, GatedActivation act, int64_t
   const int64_t n_ff = w.gate.ne[1];
   Grow(ws.gate, n_tokens * n_ff);
   Grow(ws.up, n_tokens * n_ff);
-  kernels::MatMul(w.gate, in, n_tokens, ws.gate.data(), pool);  // [n, n_ff]
-  kernels::MatMul(w.up, in, n_tokens, ws.up.data(), pool);      // [n, n_ff]
-  // Row by row: ggml's vector/tail split of SiLU depends on the position in the row.
-  for (int64_t t = 0; t < n_tokens; ++t) {
-    float* gate = ws.gate.data() + t * n_ff;
-    const float* up = ws.up.data() + t * n_ff;
-    if (act == GatedActivation::kSilu) {
-      ops::SwiGlu(gate, up, gate, n_ff);
-    } else {
-      ops::GeGlu(gate, up, gate, n_ff);
+  {
+    profile::Scope timer(profile::Op::kMatMulFfn);
+    kernels::MatMul(w.gate, in, n_tokens, ws.gate.data(), pool);  // [n, n_ff]
+    kernels::MatMul(w.up, in, n_tokens, ws.up.data(), pool);      // [n, n_ff]
+  }
+  {
+    profile::Scope timer(profile::Op::kActivation);
+    // Row by row: ggml's vector/tail split of SiLU depends on the position in the row.
+    for (int64_t t = 0; t < n_tokens; ++t) {
+      float* gate = ws.gate.data() + t * n_ff;
+      const float* up = ws.up.data() + t * n_ff;
+      if (act == GatedActivation::kSilu) {
+        ops::SwiGlu(gate, up, gate, n_ff);
+      } else {
+        ops::GeGlu(gate, up, gate, n_ff);
+      }
     }
   }
+  profile::Scope timer(profile::Op::kMatMulFfn);
   kernels::MatMul(w.down, ws.gate.data(), n_tokens, out, pool);  // [n, n_embd]
 }
 
