@@ -10,7 +10,24 @@ void Grow(std::vector<float>& buffer, int64_t n) {
   if (static_cast<int64_t>(buffer.size()) < n) buffer.resize(n);
 }
 
+bool SameRotation(const ops::RopeParams& a, const ops::RopeParams& b) {
+  return a.n_dims == b.n_dims && a.freq_base == b.freq_base && a.freq_scale == b.freq_scale &&
+         a.freq_factors == b.freq_factors;
+}
+
 }  // namespace
+
+const ops::RopeTable& Workspace::RopeTableFor(const ops::RopeParams& params, const int32_t* pos,
+                                              int64_t n_tokens) {
+  for (size_t i = 0; i < n_rope_tables; ++i) {
+    if (SameRotation(rope_tables[i].first, params)) return rope_tables[i].second;
+  }
+  if (rope_tables.size() == n_rope_tables) rope_tables.emplace_back();
+  auto& [key, table] = rope_tables[n_rope_tables++];
+  key = params;
+  ops::BuildRopeTable(pos, n_tokens, params, table);
+  return table;
+}
 
 void Embed(const TensorView& table, std::span<const int32_t> tokens, float* x) {
   const int64_t n_embd = table.ne[0];
@@ -48,21 +65,27 @@ void SelfAttention(const float* in, const AttentionWeights& w, const AttentionCo
       ops::RmsNorm(ws.k.data(), w.k_norm, ws.k.data(), n * shape.n_head_kv, shape.head_dim,
                    config.norm_eps);
     }
-    ops::Rope(ws.q.data(), n, shape.n_head, shape.head_dim, batch.pos, config.rope);
-    ops::Rope(ws.k.data(), n, shape.n_head_kv, shape.head_dim, batch.pos, config.rope);
+    // Every layer rotates at the batch's positions: the cos/sin are computed once.
+    const ops::RopeTable& table = ws.RopeTableFor(config.rope, batch.pos, n);
+    ops::ApplyRope(ws.q.data(), n, shape.n_head, shape.head_dim, table, config.rope.neox);
+    ops::ApplyRope(ws.k.data(), n, shape.n_head_kv, shape.head_dim, table, config.rope.neox);
     if (config.q_scale != 1.0f) ops::Scale(ws.q.data(), n * q_dim, config.q_scale);
   }
-  for (const BatchSegment& seg : batch.segments) {
-    F16KvCache& cache = *seg.cache;
-    {
-      profile::Scope timer(profile::Op::kKvStore);
+  ws.attention.clear();
+  {
+    profile::Scope timer(profile::Op::kKvStore);
+    for (const BatchSegment& seg : batch.segments) {
+      F16KvCache& cache = *seg.cache;
       cache.Store(layer, seg.pos0, seg.n_tokens, ws.k.data() + seg.first * kv_dim,
                   ws.v.data() + seg.first * kv_dim);
+      ws.attention.push_back({ws.q.data() + seg.first * q_dim, seg.n_tokens, seg.pos0,
+                              cache.k(layer), cache.v(layer), cache.v_stride(),
+                              ws.attn.data() + seg.first * q_dim});
     }
+  }
+  {
     profile::Scope timer(profile::Op::kAttention);
-    ops::Attention(ws.q.data() + seg.first * q_dim, seg.n_tokens, seg.pos0, cache.k(layer),
-                   cache.v(layer), cache.v_stride(), shape, config.attention,
-                   ws.attn.data() + seg.first * q_dim, pool);
+    ops::AttentionBatch(ws.attention, shape, config.attention, pool);
   }
   profile::Scope timer(profile::Op::kMatMulWo);
   kernels::MatMul(w.wo, ws.attn.data(), n, out, pool);  // [n, n_embd]

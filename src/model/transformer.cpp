@@ -80,6 +80,7 @@ void TransformerModel::RunBatch(std::span<const int32_t> tokens,
     }
   }
   batch.pos = ws_.pos.data();
+  ws_.StartBatch();
 
   ws_.x.resize(n * s.n_embd);
   ws_.norm.resize(n * s.n_embd);
