@@ -242,6 +242,15 @@ void DotF16GemvRowsScalar(const uint16_t* rows, int64_t stride, int64_t n_rows, 
   for (int64_t j = 0; j < n_rows; ++j) out[j] = DotF16GemvScalar(rows + j * stride, x, n);
 }
 
+float ScaleRowAndMaxScalar(float* x, int64_t n, float scale) {
+  float max = -std::numeric_limits<float>::infinity();
+  for (int64_t i = 0; i < n; ++i) {
+    x[i] *= scale;
+    max = std::max(max, x[i]);
+  }
+  return max;
+}
+
 void ExpShiftedRowScalar(float* x, int64_t n, float shift) {
   for (int64_t i = 0; i < n; ++i) x[i] = ExpGgml(x[i] - shift);
 }

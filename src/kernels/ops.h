@@ -153,6 +153,9 @@ void DotF16GemvRowsScalar(const uint16_t* rows, int64_t stride, int64_t n_rows, 
                           int64_t n, float* out);
 void DotF16GemvRowsAvx2(const uint16_t* rows, int64_t stride, int64_t n_rows, const uint16_t* x,
                         int64_t n, float* out);
+// x[i] *= scale, and returns the largest x[i] (-inf if n == 0; NaNs are skipped).
+float ScaleRowAndMaxScalar(float* x, int64_t n, float scale);
+float ScaleRowAndMaxAvx2(float* x, int64_t n, float scale);
 // x[i] = ExpGgml(x[i] - shift): the softmax numerators of attention.
 void ExpShiftedRowScalar(float* x, int64_t n, float shift);
 void ExpShiftedRowAvx2(float* x, int64_t n, float shift);

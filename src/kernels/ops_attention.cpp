@@ -44,6 +44,12 @@ void DotF16GemvRows(const uint16_t* rows, int64_t stride, int64_t n_rows, const 
   fn(rows, stride, n_rows, x, n, out);
 }
 
+float ScaleRowAndMax(float* x, int64_t n, float scale) {
+  static const auto fn = kernels::BestIsa() >= kernels::Isa::kAvx2 ? internal::ScaleRowAndMaxAvx2
+                                                                   : internal::ScaleRowAndMaxScalar;
+  return fn(x, n, scale);
+}
+
 void ExpShiftedRow(float* x, int64_t n, float shift) {
   static const auto fn = kernels::BestIsa() >= kernels::Isa::kAvx2 ? internal::ExpShiftedRowAvx2
                                                                    : internal::ExpShiftedRowScalar;
@@ -71,16 +77,12 @@ void AttendOne(const float* q, int32_t p1, const uint16_t* k, const uint16_t* v,
   const uint16_t* k_lo =
       k + static_cast<int64_t>(lo) * kv_stride + static_cast<int64_t>(kv_head) * d;
   dot_rows(k_lo, kv_stride, p1 - lo + 1, s.q.data(), d, s.scores.data() + lo);
-  float max = -std::numeric_limits<float>::infinity();
-  for (int32_t j = lo; j <= p1; ++j) {
-    float score = s.scores[j];
-    if (params.softcap > 0.0f) {
-      score = params.softcap * std::tanh(score * (1.0f / params.softcap));
+  if (params.softcap > 0.0f) {
+    for (int32_t j = lo; j <= p1; ++j) {
+      s.scores[j] = params.softcap * std::tanh(s.scores[j] * (1.0f / params.softcap));
     }
-    score *= params.scale;
-    s.scores[j] = score;
-    max = std::max(max, score);
   }
+  const float max = ScaleRowAndMax(s.scores.data() + lo, p1 - lo + 1, params.scale);
   // Keep 8-aligned absolute positions so each position lands in the same
   // lane as in llama.cpp's computation over the whole cache; masked
   // positions weigh exactly 0.

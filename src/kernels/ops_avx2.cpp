@@ -1,6 +1,7 @@
 // AVX2 + FMA + F16C versions of the ops in ops.h (called only after a CPU check).
 #include <immintrin.h>
 
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
@@ -40,12 +41,14 @@ __m256 Exp8(__m256 x) {
   return _mm256_blendv_ps(result, _mm256_mul_ps(s1, s1), huge);
 }
 
-// DotF16GemvAvx2's final reduction of its four accumulators.
+// DotF16GemvAvx2's final reduction of its four accumulators: registers 0+2
+// and 1+3, then 0+1; lanes l+4 onto l; then (0+1) + (2+3) (the two horizontal
+// adds of ggml's reduction, done with cheaper shuffles).
 float ReduceGemv(const __m256 acc[4]) {
   const __m256 x = _mm256_add_ps(_mm256_add_ps(acc[0], acc[2]), _mm256_add_ps(acc[1], acc[3]));
   const __m128 t0 = _mm_add_ps(_mm256_castps256_ps128(x), _mm256_extractf128_ps(x, 1));
-  const __m128 t1 = _mm_hadd_ps(t0, t0);
-  return _mm_cvtss_f32(_mm_hadd_ps(t1, t1));
+  const __m128 t1 = _mm_add_ps(t0, _mm_movehdup_ps(t0));  // lanes 0: t0+t1, 2: t2+t3
+  return _mm_cvtss_f32(_mm_add_ss(t1, _mm_movehl_ps(t1, t1)));
 }
 
 __m256 LoadHalf8(const uint16_t* p) {
@@ -77,8 +80,12 @@ void DotF16GemvRowsAvx2(const uint16_t* rows, int64_t stride, int64_t n_rows, co
         a1[r] = _mm256_fmadd_ps(LoadHalf8(r1 + i + 8 * r), xv, a1[r]);
       }
     }
-    out[j] = DotF16GemvTail(ReduceGemv(a0), r0 + steps_end, x + steps_end, n - steps_end);
-    out[j + 1] = DotF16GemvTail(ReduceGemv(a1), r1 + steps_end, x + steps_end, n - steps_end);
+    out[j] = ReduceGemv(a0);
+    out[j + 1] = ReduceGemv(a1);
+    if (steps_end != n) {  // the tail in double (without one, the round trip is exact)
+      out[j] = DotF16GemvTail(out[j], r0 + steps_end, x + steps_end, n - steps_end);
+      out[j + 1] = DotF16GemvTail(out[j + 1], r1 + steps_end, x + steps_end, n - steps_end);
+    }
   }
   for (; j < n_rows; ++j) out[j] = DotF16GemvAvx2(rows + j * stride, x, n);
 }
@@ -95,11 +102,8 @@ float DotF16GemvAvx2(const uint16_t* a, const uint16_t* b, int64_t n) {
                                _mm256_cvtph_ps(_mm_loadu_si128(pb)), acc[r]);
     }
   }
-  const __m256 x = _mm256_add_ps(_mm256_add_ps(acc[0], acc[2]), _mm256_add_ps(acc[1], acc[3]));
-  const __m128 t0 = _mm_add_ps(_mm256_castps256_ps128(x), _mm256_extractf128_ps(x, 1));
-  const __m128 t1 = _mm_hadd_ps(t0, t0);
-  const float sum = _mm_cvtss_f32(_mm_hadd_ps(t1, t1));
-  return DotF16GemvTail(sum, a + steps_end, b + steps_end, n - steps_end);
+  const float sum = ReduceGemv(acc);
+  return steps_end == n ? sum : DotF16GemvTail(sum, a + steps_end, b + steps_end, n - steps_end);
 }
 
 void SwiGluAvx2(const float* gate, const float* up, float* y, int64_t n) {
@@ -155,6 +159,22 @@ void DotF16RowsAvx2(const uint16_t* rows, int64_t stride, int64_t n_rows, const 
     out[j + 3] = reduce(a3, r3);
   }
   for (; j < n_rows; ++j) out[j] = DotF16Avx2(rows + j * stride, x, n);
+}
+
+float ScaleRowAndMaxAvx2(float* x, int64_t n, float scale) {
+  const __m256 s = _mm256_set1_ps(scale);
+  __m256 max8 = _mm256_set1_ps(-INFINITY);
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const __m256 v = _mm256_mul_ps(_mm256_loadu_ps(x + i), s);
+    _mm256_storeu_ps(x + i, v);
+    max8 = _mm256_max_ps(v, max8);  // as std::max(max, v): a NaN v keeps max
+  }
+  alignas(32) float lanes[8];
+  _mm256_store_ps(lanes, max8);
+  float max = ScaleRowAndMaxScalar(x + i, n - i, scale);
+  for (float lane : lanes) max = std::max(max, lane);
+  return max;
 }
 
 void ExpShiftedRowAvx2(float* x, int64_t n, float shift) {

@@ -62,6 +62,24 @@ TEST(OpsAvx2Test, DotF16GemvRowsMatchesDotF16GemvBitForBit) {
   }
 }
 
+TEST(OpsAvx2Test, ScaleRowAndMaxMatchesScalar) {
+  if (!HaveAvx2()) GTEST_SKIP() << "this CPU lacks AVX2/FMA/F16C";
+  std::mt19937 rng(8);
+  std::normal_distribution<float> dist(0.0f, 5.0f);
+  for (int n : {0, 1, 7, 8, 9, 64, 515}) {
+    std::vector<float> expected(n);
+    for (float& v : expected) v = dist(rng);
+    auto actual = expected;
+    const float max_scalar = internal::ScaleRowAndMaxScalar(expected.data(), n, 0.125f);
+    const float max_avx2 = internal::ScaleRowAndMaxAvx2(actual.data(), n, 0.125f);
+    EXPECT_EQ(max_avx2, max_scalar) << n;
+    if (n == 0) {
+      EXPECT_EQ(max_avx2, -INFINITY);
+    }
+    for (int i = 0; i < n; ++i) ASSERT_EQ(actual[i], expected[i]) << n << " " << i;
+  }
+}
+
 TEST(OpsAvx2Test, FloatToHalfRowMatchesScalar) {
   if (!HaveAvx2()) GTEST_SKIP() << "this CPU lacks AVX2/FMA/F16C";
   std::mt19937 rng(6);
