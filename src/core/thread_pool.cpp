@@ -92,7 +92,13 @@ void ThreadPool::Publish() {
   // A worker either saw the new ticket in its wait predicate or is counted
   // in sleeping_workers_ and gets the notification.
   std::lock_guard<std::mutex> lock(mutex_);
-  if (sleeping_workers_ > 0) work_ready_.notify_all();
+  // One wake-up per sleep: a worker that was notified but has not run yet
+  // counts as sleeping until it does, and a second futex call on the
+  // caller's critical path would only cost time.
+  if (sleeping_workers_ > 0 && !wake_sent_) {
+    wake_sent_ = true;
+    work_ready_.notify_all();
+  }
 }
 
 void ThreadPool::Work(int self) {
@@ -135,6 +141,7 @@ void ThreadPool::WorkerLoop(int thread_index) {
       ++sleeping_workers_;
       work_ready_.wait(lock, has_news);
       --sleeping_workers_;
+      wake_sent_ = false;
     }
     if (stopping_.load()) return;
     uint64_t ticket = ticket_.load(std::memory_order_acquire);

@@ -90,6 +90,7 @@ class ThreadPool {
   std::condition_variable work_done_;
   // Guarded by mutex_: who is blocked (so wake-ups are only sent when needed).
   int sleeping_workers_ = 0;
+  bool wake_sent_ = false;  // workers notified since the last one woke up
   bool caller_sleeping_ = false;
   std::atomic<bool> stopping_{false};
 };
