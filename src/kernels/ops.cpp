@@ -144,22 +144,14 @@ void BuildRopeTable(const int32_t* pos, int64_t n_tokens, const RopeParams& para
 
 void ApplyRope(float* x, int64_t n_tokens, int32_t n_head, int32_t head_dim, const RopeTable& table,
                bool neox) {
+  static const auto rotate = kernels::BestIsa() >= kernels::Isa::kAvx2 ? internal::RotateHeadAvx2
+                                                                       : internal::RotateHeadScalar;
   const int32_t half = table.n_pairs;
   for (int64_t t = 0; t < n_tokens; ++t) {
     const float* cos_row = table.cos.data() + t * half;
     const float* sin_row = table.sin.data() + t * half;
     for (int32_t h = 0; h < n_head; ++h) {
-      float* v = x + (t * n_head + h) * static_cast<int64_t>(head_dim);
-      for (int32_t i = 0; i < half; ++i) {
-        const int32_t i0 = neox ? i : 2 * i;
-        const int32_t i1 = neox ? i + half : 2 * i + 1;
-        const float x0 = v[i0];
-        const float x1 = v[i1];
-        // llama.cpp's build (-march=native, contraction on) fuses these into
-        // FMAs exactly so; the plain expressions differ in the last bit.
-        v[i0] = std::fma(x0, cos_row[i], -(x1 * sin_row[i]));
-        v[i1] = std::fma(x0, sin_row[i], x1 * cos_row[i]);
-      }
+      rotate(x + (t * n_head + h) * static_cast<int64_t>(head_dim), cos_row, sin_row, half, neox);
     }
   }
 }
@@ -240,6 +232,19 @@ void DotF16RowsScalar(const uint16_t* rows, int64_t stride, int64_t n_rows, cons
 void DotF16GemvRowsScalar(const uint16_t* rows, int64_t stride, int64_t n_rows, const uint16_t* x,
                           int64_t n, float* out) {
   for (int64_t j = 0; j < n_rows; ++j) out[j] = DotF16GemvScalar(rows + j * stride, x, n);
+}
+
+void RotateHeadScalar(float* v, const float* cos, const float* sin, int32_t n_pairs, bool neox) {
+  for (int32_t i = 0; i < n_pairs; ++i) {
+    const int32_t i0 = neox ? i : 2 * i;
+    const int32_t i1 = neox ? i + n_pairs : 2 * i + 1;
+    const float x0 = v[i0];
+    const float x1 = v[i1];
+    // llama.cpp's build (-march=native, contraction on) fuses these into
+    // FMAs exactly so; the plain expressions differ in the last bit.
+    v[i0] = std::fma(x0, cos[i], -(x1 * sin[i]));
+    v[i1] = std::fma(x0, sin[i], x1 * cos[i]);
+  }
 }
 
 float ScaleRowAndMaxScalar(float* x, int64_t n, float scale) {

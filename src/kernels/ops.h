@@ -153,6 +153,10 @@ void DotF16GemvRowsScalar(const uint16_t* rows, int64_t stride, int64_t n_rows, 
                           int64_t n, float* out);
 void DotF16GemvRowsAvx2(const uint16_t* rows, int64_t stride, int64_t n_rows, const uint16_t* x,
                         int64_t n, float* out);
+// ApplyRope's rotation of one head's n_pairs pairs (i, i + n_pairs if neox,
+// else 2i, 2i + 1) by the angles whose cos/sin are given.
+void RotateHeadScalar(float* v, const float* cos, const float* sin, int32_t n_pairs, bool neox);
+void RotateHeadAvx2(float* v, const float* cos, const float* sin, int32_t n_pairs, bool neox);
 // x[i] *= scale, and returns the largest x[i] (-inf if n == 0; NaNs are skipped).
 float ScaleRowAndMaxScalar(float* x, int64_t n, float scale);
 float ScaleRowAndMaxAvx2(float* x, int64_t n, float scale);

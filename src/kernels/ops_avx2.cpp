@@ -161,6 +161,44 @@ void DotF16RowsAvx2(const uint16_t* rows, int64_t stride, int64_t n_rows, const 
   for (; j < n_rows; ++j) out[j] = DotF16Avx2(rows + j * stride, x, n);
 }
 
+void RotateHeadAvx2(float* v, const float* cos, const float* sin, int32_t n_pairs, bool neox) {
+  // RotateHeadScalar's FMAs, eight values at a time: x0' = fma(x0, c, -(x1 s)),
+  // x1' = fma(x0, s, x1 c).
+  const __m256 sign = _mm256_set1_ps(-0.0f);
+  int32_t i = 0;
+  if (neox) {
+    for (; i + 8 <= n_pairs; i += 8) {
+      const __m256 x0 = _mm256_loadu_ps(v + i);
+      const __m256 x1 = _mm256_loadu_ps(v + i + n_pairs);
+      const __m256 c = _mm256_loadu_ps(cos + i);
+      const __m256 s = _mm256_loadu_ps(sin + i);
+      _mm256_storeu_ps(v + i, _mm256_fmadd_ps(x0, c, _mm256_xor_ps(_mm256_mul_ps(x1, s), sign)));
+      _mm256_storeu_ps(v + i + n_pairs, _mm256_fmadd_ps(x0, s, _mm256_mul_ps(x1, c)));
+    }
+  } else {
+    // Four adjacent pairs per register: x0 in the even lanes, x1 in the odd ones.
+    const __m256i dup = _mm256_setr_epi32(0, 0, 1, 1, 2, 2, 3, 3);
+    for (; i + 4 <= n_pairs; i += 4) {
+      const __m256 x = _mm256_loadu_ps(v + 2 * i);
+      const __m256 x0 = _mm256_moveldup_ps(x);
+      const __m256 x1 = _mm256_movehdup_ps(x);
+      const __m256 c = _mm256_permutevar8x32_ps(_mm256_castps128_ps256(_mm_loadu_ps(cos + i)), dup);
+      const __m256 s = _mm256_permutevar8x32_ps(_mm256_castps128_ps256(_mm_loadu_ps(sin + i)), dup);
+      const __m256 first = _mm256_fmadd_ps(x0, c, _mm256_xor_ps(_mm256_mul_ps(x1, s), sign));
+      const __m256 second = _mm256_fmadd_ps(x0, s, _mm256_mul_ps(x1, c));
+      _mm256_storeu_ps(v + 2 * i, _mm256_blend_ps(first, second, 0xaa));
+    }
+  }
+  for (; i < n_pairs; ++i) {
+    const int32_t i0 = neox ? i : 2 * i;
+    const int32_t i1 = neox ? i + n_pairs : 2 * i + 1;
+    const float x0 = v[i0];
+    const float x1 = v[i1];
+    v[i0] = std::fma(x0, cos[i], -(x1 * sin[i]));
+    v[i1] = std::fma(x0, sin[i], x1 * cos[i]);
+  }
+}
+
 float ScaleRowAndMaxAvx2(float* x, int64_t n, float scale) {
   const __m256 s = _mm256_set1_ps(scale);
   __m256 max8 = _mm256_set1_ps(-INFINITY);

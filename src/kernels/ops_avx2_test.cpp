@@ -62,6 +62,31 @@ TEST(OpsAvx2Test, DotF16GemvRowsMatchesDotF16GemvBitForBit) {
   }
 }
 
+TEST(OpsAvx2Test, RotateHeadMatchesScalarBitForBit) {
+  if (!HaveAvx2()) GTEST_SKIP() << "this CPU lacks AVX2/FMA/F16C";
+  std::mt19937 rng(10);
+  std::normal_distribution<float> dist(0.0f, 4.0f);
+  for (bool neox : {false, true}) {
+    for (int n_pairs : {1, 3, 4, 8, 13, 32, 64}) {
+      const int head_dim = 2 * n_pairs + 6;  // dimensions past the rotated ones pass through
+      std::vector<float> cos(n_pairs), sin(n_pairs), expected(head_dim);
+      for (int i = 0; i < n_pairs; ++i) {
+        const float angle = dist(rng) * 40.0f;
+        cos[i] = std::cos(angle);
+        sin[i] = std::sin(angle);
+      }
+      for (float& x : expected) x = dist(rng);
+      auto actual = expected;
+      internal::RotateHeadScalar(expected.data(), cos.data(), sin.data(), n_pairs, neox);
+      internal::RotateHeadAvx2(actual.data(), cos.data(), sin.data(), n_pairs, neox);
+      for (int i = 0; i < head_dim; ++i) {
+        ASSERT_EQ(std::bit_cast<uint32_t>(actual[i]), std::bit_cast<uint32_t>(expected[i]))
+            << "neox=" << neox << " pairs=" << n_pairs << " i=" << i;
+      }
+    }
+  }
+}
+
 TEST(OpsAvx2Test, ScaleRowAndMaxMatchesScalar) {
   if (!HaveAvx2()) GTEST_SKIP() << "this CPU lacks AVX2/FMA/F16C";
   std::mt19937 rng(8);
