@@ -93,18 +93,46 @@ void FloatToHalfRow(const float* src, uint16_t* dst, int64_t n) {
   fn(src, dst, n);
 }
 
-void RmsNorm(const float* x, const float* w, float* y, int64_t rows, int64_t n, float eps) {
-  for (int64_t r = 0; r < rows; ++r) {
-    const float* xr = x + r * n;
-    float* yr = y + r * n;
-    double sum = 0.0;  // ggml accumulates the squares (each rounded to f32) in double
-    for (int64_t i = 0; i < n; ++i) sum += static_cast<double>(xr[i] * xr[i]);
-    const float mean = static_cast<float>(sum / static_cast<double>(n));
-    const float scale = 1.0f / std::sqrt(mean + eps);
-    for (int64_t i = 0; i < n; ++i) yr[i] = xr[i] * scale;
-    if (w != nullptr) {
-      for (int64_t i = 0; i < n; ++i) yr[i] *= w[i];
+namespace {
+
+// sum_i x[i]^2 for `kRows` rows at once: each row's squares (rounded to f32)
+// are added in double one after another, as ggml does, but the rows' addition
+// chains are independent, so the CPU overlaps them instead of waiting out one
+// long dependent chain per row.
+template <int kRows>
+void SumSquares(const float* x, int64_t n, double* sums) {
+  double acc[kRows] = {};
+  for (int64_t i = 0; i < n; ++i) {
+    for (int r = 0; r < kRows; ++r) {
+      const float v = x[r * n + i];
+      acc[r] += static_cast<double>(v * v);
     }
+  }
+  for (int r = 0; r < kRows; ++r) sums[r] = acc[r];
+}
+
+void ScaleRow(const float* x, const float* w, float* y, int64_t n, double sum, float eps) {
+  const float mean = static_cast<float>(sum / static_cast<double>(n));
+  const float scale = 1.0f / std::sqrt(mean + eps);
+  for (int64_t i = 0; i < n; ++i) y[i] = x[i] * scale;
+  if (w != nullptr) {
+    for (int64_t i = 0; i < n; ++i) y[i] *= w[i];
+  }
+}
+
+}  // namespace
+
+void RmsNorm(const float* x, const float* w, float* y, int64_t rows, int64_t n, float eps) {
+  constexpr int kGroup = 4;
+  double sums[kGroup];
+  int64_t r = 0;
+  for (; r + kGroup <= rows; r += kGroup) {
+    SumSquares<kGroup>(x + r * n, n, sums);
+    for (int k = 0; k < kGroup; ++k) ScaleRow(x + (r + k) * n, w, y + (r + k) * n, n, sums[k], eps);
+  }
+  for (; r < rows; ++r) {
+    SumSquares<1>(x + r * n, n, sums);
+    ScaleRow(x + r * n, w, y + r * n, n, sums[0], eps);
   }
 }
 
