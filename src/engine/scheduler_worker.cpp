@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "core/profile.h"
 #include "engine/scheduler.h"
 
 namespace hearth::scheduler {
@@ -138,6 +139,7 @@ void Worker::Step() {
     for (Slot* slot : members) Finish(*slot, StopReason::kCancelled, status);
     return;
   }
+  profile::Scope timer(profile::Op::kSample);
   const size_t n_vocab = static_cast<size_t>(model_->model->spec().n_vocab);
   size_t row = 0;
   for (size_t i = 0; i < batch.size(); ++i) {

@@ -88,21 +88,51 @@ uint16_t FloatToHalf(float value) {
 float HalfToFloat(uint16_t value) { return HalfTable()[value]; }
 
 void FloatToHalfRow(const float* src, uint16_t* dst, int64_t n) {
-  for (int64_t i = 0; i < n; ++i) dst[i] = FloatToHalf(src[i]);
+  static const auto fn = kernels::BestIsa() >= kernels::Isa::kAvx2 ? internal::FloatToHalfRowAvx2
+                                                                   : internal::FloatToHalfRowScalar;
+  fn(src, dst, n);
 }
 
-void RmsNorm(const float* x, const float* w, float* y, int64_t rows, int64_t n, float eps) {
-  for (int64_t r = 0; r < rows; ++r) {
-    const float* xr = x + r * n;
-    float* yr = y + r * n;
-    double sum = 0.0;  // ggml accumulates the squares (each rounded to f32) in double
-    for (int64_t i = 0; i < n; ++i) sum += static_cast<double>(xr[i] * xr[i]);
-    const float mean = static_cast<float>(sum / static_cast<double>(n));
-    const float scale = 1.0f / std::sqrt(mean + eps);
-    for (int64_t i = 0; i < n; ++i) yr[i] = xr[i] * scale;
-    if (w != nullptr) {
-      for (int64_t i = 0; i < n; ++i) yr[i] *= w[i];
+namespace {
+
+// sum_i x[i]^2 for `kRows` rows at once: each row's squares (rounded to f32)
+// are added in double one after another, as ggml does, but the rows' addition
+// chains are independent, so the CPU overlaps them instead of waiting out one
+// long dependent chain per row.
+template <int kRows>
+void SumSquares(const float* x, int64_t n, double* sums) {
+  double acc[kRows] = {};
+  for (int64_t i = 0; i < n; ++i) {
+    for (int r = 0; r < kRows; ++r) {
+      const float v = x[r * n + i];
+      acc[r] += static_cast<double>(v * v);
     }
+  }
+  for (int r = 0; r < kRows; ++r) sums[r] = acc[r];
+}
+
+void ScaleRow(const float* x, const float* w, float* y, int64_t n, double sum, float eps) {
+  const float mean = static_cast<float>(sum / static_cast<double>(n));
+  const float scale = 1.0f / std::sqrt(mean + eps);
+  for (int64_t i = 0; i < n; ++i) y[i] = x[i] * scale;
+  if (w != nullptr) {
+    for (int64_t i = 0; i < n; ++i) y[i] *= w[i];
+  }
+}
+
+}  // namespace
+
+void RmsNorm(const float* x, const float* w, float* y, int64_t rows, int64_t n, float eps) {
+  constexpr int kGroup = 4;
+  double sums[kGroup];
+  int64_t r = 0;
+  for (; r + kGroup <= rows; r += kGroup) {
+    SumSquares<kGroup>(x + r * n, n, sums);
+    for (int k = 0; k < kGroup; ++k) ScaleRow(x + (r + k) * n, w, y + (r + k) * n, n, sums[k], eps);
+  }
+  for (; r < rows; ++r) {
+    SumSquares<1>(x + r * n, n, sums);
+    ScaleRow(x + r * n, w, y + r * n, n, sums[0], eps);
   }
 }
 
@@ -118,36 +148,47 @@ void Scale(float* x, int64_t n, float s) {
   for (int64_t i = 0; i < n; ++i) x[i] *= s;
 }
 
-void Rope(float* x, int64_t n_tokens, int32_t n_head, int32_t head_dim, const int32_t* pos,
-          const RopeParams& params) {
-  const int32_t n_dims = params.n_dims;
-  const int32_t half = n_dims / 2;
-  const float theta_scale = std::pow(params.freq_base, -2.0f / static_cast<float>(n_dims));
-  std::vector<float> cos_table(half), sin_table(half);
+void BuildRopeTable(const int32_t* pos, int64_t n_tokens, const RopeParams& params,
+                    RopeTable& table) {
+  const int32_t half = params.n_dims / 2;
+  const float theta_scale = std::pow(params.freq_base, -2.0f / static_cast<float>(params.n_dims));
+  table.n_pairs = half;
+  table.cos.resize(static_cast<size_t>(n_tokens) * half);
+  table.sin.resize(static_cast<size_t>(n_tokens) * half);
   for (int64_t t = 0; t < n_tokens; ++t) {
+    float* cos_row = table.cos.data() + t * half;
+    float* sin_row = table.sin.data() + t * half;
     // theta_i = pos * theta_scale^i, by repeated f32 multiplication (as ggml builds it).
     float theta = static_cast<float>(pos[t]);
     for (int32_t i = 0; i < half; ++i) {
       const float factor = params.freq_factors ? params.freq_factors[i] : 1.0f;
       const float angle = params.freq_scale * (theta / factor);
-      cos_table[i] = std::cos(angle);
-      sin_table[i] = std::sin(angle);
+      cos_row[i] = std::cos(angle);
+      sin_row[i] = std::sin(angle);
       theta *= theta_scale;
     }
+  }
+}
+
+void ApplyRope(float* x, int64_t n_tokens, int32_t n_head, int32_t head_dim, const RopeTable& table,
+               bool neox) {
+  static const auto rotate = kernels::BestIsa() >= kernels::Isa::kAvx2 ? internal::RotateHeadAvx2
+                                                                       : internal::RotateHeadScalar;
+  const int32_t half = table.n_pairs;
+  for (int64_t t = 0; t < n_tokens; ++t) {
+    const float* cos_row = table.cos.data() + t * half;
+    const float* sin_row = table.sin.data() + t * half;
     for (int32_t h = 0; h < n_head; ++h) {
-      float* v = x + (t * n_head + h) * static_cast<int64_t>(head_dim);
-      for (int32_t i = 0; i < half; ++i) {
-        const int32_t i0 = params.neox ? i : 2 * i;
-        const int32_t i1 = params.neox ? i + half : 2 * i + 1;
-        const float x0 = v[i0];
-        const float x1 = v[i1];
-        // llama.cpp's build (-march=native, contraction on) fuses these into
-        // FMAs exactly so; the plain expressions differ in the last bit.
-        v[i0] = std::fma(x0, cos_table[i], -(x1 * sin_table[i]));
-        v[i1] = std::fma(x0, sin_table[i], x1 * cos_table[i]);
-      }
+      rotate(x + (t * n_head + h) * static_cast<int64_t>(head_dim), cos_row, sin_row, half, neox);
     }
   }
+}
+
+void Rope(float* x, int64_t n_tokens, int32_t n_head, int32_t head_dim, const int32_t* pos,
+          const RopeParams& params) {
+  RopeTable table;
+  BuildRopeTable(pos, n_tokens, params, table);
+  ApplyRope(x, n_tokens, n_head, head_dim, table, params.neox);
 }
 
 double SumInGroupsOf8(const float* x, int64_t begin, int64_t end) {
@@ -216,8 +257,39 @@ void DotF16RowsScalar(const uint16_t* rows, int64_t stride, int64_t n_rows, cons
   for (int64_t j = 0; j < n_rows; ++j) out[j] = DotF16Scalar(rows + j * stride, x, n);
 }
 
+void DotF16GemvRowsScalar(const uint16_t* rows, int64_t stride, int64_t n_rows, const uint16_t* x,
+                          int64_t n, float* out) {
+  for (int64_t j = 0; j < n_rows; ++j) out[j] = DotF16GemvScalar(rows + j * stride, x, n);
+}
+
+void RotateHeadScalar(float* v, const float* cos, const float* sin, int32_t n_pairs, bool neox) {
+  for (int32_t i = 0; i < n_pairs; ++i) {
+    const int32_t i0 = neox ? i : 2 * i;
+    const int32_t i1 = neox ? i + n_pairs : 2 * i + 1;
+    const float x0 = v[i0];
+    const float x1 = v[i1];
+    // llama.cpp's build (-march=native, contraction on) fuses these into
+    // FMAs exactly so; the plain expressions differ in the last bit.
+    v[i0] = std::fma(x0, cos[i], -(x1 * sin[i]));
+    v[i1] = std::fma(x0, sin[i], x1 * cos[i]);
+  }
+}
+
+float ScaleRowAndMaxScalar(float* x, int64_t n, float scale) {
+  float max = -std::numeric_limits<float>::infinity();
+  for (int64_t i = 0; i < n; ++i) {
+    x[i] *= scale;
+    max = std::max(max, x[i]);
+  }
+  return max;
+}
+
 void ExpShiftedRowScalar(float* x, int64_t n, float shift) {
   for (int64_t i = 0; i < n; ++i) x[i] = ExpGgml(x[i] - shift);
+}
+
+void FloatToHalfRowScalar(const float* src, uint16_t* dst, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) dst[i] = FloatToHalf(src[i]);
 }
 
 void ScaledToHalfRowScalar(const float* x, float scale, uint16_t* dst, int64_t n) {
@@ -301,105 +373,6 @@ float DotF16Gemv(const uint16_t* a, const uint16_t* b, int64_t n) {
   static const DotF16Fn fn = kernels::BestIsa() >= kernels::Isa::kAvx2 ? internal::DotF16GemvAvx2
                                                                        : internal::DotF16GemvScalar;
   return fn(a, b, n);
-}
-
-namespace {
-
-struct AttentionScratch {
-  std::vector<uint16_t> q;      // [head_dim] the query in fp16
-  std::vector<float> scores;    // [n_kv]
-  std::vector<uint16_t> probs;  // [v_stride] softmax weights in fp16, 0 where masked
-};
-
-void DotF16Rows(const uint16_t* rows, int64_t stride, int64_t n_rows, const uint16_t* x, int64_t n,
-                float* out) {
-  static const auto fn = kernels::BestIsa() >= kernels::Isa::kAvx2 ? internal::DotF16RowsAvx2
-                                                                   : internal::DotF16RowsScalar;
-  fn(rows, stride, n_rows, x, n, out);
-}
-
-void ExpShiftedRow(float* x, int64_t n, float shift) {
-  static const auto fn = kernels::BestIsa() >= kernels::Isa::kAvx2 ? internal::ExpShiftedRowAvx2
-                                                                   : internal::ExpShiftedRowScalar;
-  fn(x, n, shift);
-}
-
-void ScaledToHalfRow(const float* x, float scale, uint16_t* dst, int64_t n) {
-  static const auto fn = kernels::BestIsa() >= kernels::Isa::kAvx2
-                             ? internal::ScaledToHalfRowAvx2
-                             : internal::ScaledToHalfRowScalar;
-  fn(x, scale, dst, n);
-}
-
-// One query head of one token.
-void AttendOne(const float* q, int32_t p1, const uint16_t* k, const uint16_t* v, int64_t v_stride,
-               int32_t kv_head, const AttentionShape& shape, const AttentionParams& params,
-               bool gemv, AttentionScratch& s, float* out) {
-  const DotF16Fn dot = gemv ? DotF16Gemv : DotF16;
-  const int32_t d = shape.head_dim;
-  const int32_t lo = params.window > 0 ? std::max(0, p1 - params.window + 1) : 0;
-  ScaledToHalfRow(q, 1.0f, s.q.data(), d);
-  // Raw scores q.k of the visible keys, then softcap and scale.
-  const int64_t kv_stride = static_cast<int64_t>(shape.n_head_kv) * d;
-  const uint16_t* k_lo =
-      k + static_cast<int64_t>(lo) * kv_stride + static_cast<int64_t>(kv_head) * d;
-  if (gemv) {
-    for (int32_t j = lo; j <= p1; ++j)
-      s.scores[j] = dot(k_lo + (j - lo) * kv_stride, s.q.data(), d);
-  } else {
-    DotF16Rows(k_lo, kv_stride, p1 - lo + 1, s.q.data(), d, s.scores.data() + lo);
-  }
-  float max = -std::numeric_limits<float>::infinity();
-  for (int32_t j = lo; j <= p1; ++j) {
-    float score = s.scores[j];
-    if (params.softcap > 0.0f) {
-      score = params.softcap * std::tanh(score * (1.0f / params.softcap));
-    }
-    score *= params.scale;
-    s.scores[j] = score;
-    max = std::max(max, score);
-  }
-  // Keep 8-aligned absolute positions so each position lands in the same
-  // lane as in llama.cpp's computation over the whole cache; masked
-  // positions weigh exactly 0.
-  // (groups of 8 for the softmax and the GEMM, of 32 for the GEMV).
-  const int64_t align = gemv ? 32 : 8;
-  const int64_t begin = lo & ~(align - 1);
-  const int64_t end = (static_cast<int64_t>(p1) + align) & ~(align - 1);
-  std::fill(s.scores.begin() + begin, s.scores.begin() + lo, 0.0f);
-  std::fill(s.scores.begin() + p1 + 1, s.scores.begin() + end, 0.0f);
-  ExpShiftedRow(s.scores.data() + lo, p1 - lo + 1, max);
-  const float inv = static_cast<float>(1.0 / SumInGroupsOf8(s.scores.data(), begin, end));
-  ScaledToHalfRow(s.scores.data() + begin, inv, s.probs.data() + begin, end - begin);
-  const uint16_t* vh = v + static_cast<int64_t>(kv_head) * d * v_stride;
-  if (gemv) {
-    for (int32_t i = 0; i < d; ++i) {
-      out[i] = dot(vh + i * v_stride + begin, s.probs.data() + begin, end - begin);
-    }
-  } else {
-    DotF16Rows(vh + begin, v_stride, d, s.probs.data() + begin, end - begin, out);
-  }
-}
-
-}  // namespace
-
-void Attention(const float* q, int64_t n_tokens, int32_t pos0, const uint16_t* k, const uint16_t* v,
-               int64_t v_stride, const AttentionShape& shape, const AttentionParams& params,
-               float* out, ThreadPool& pool) {
-  const int32_t group = shape.n_head / shape.n_head_kv;
-  pool.ParallelFor(n_tokens * shape.n_head, [&](int64_t begin, int64_t end) {
-    AttentionScratch scratch;
-    scratch.q.resize(shape.head_dim);
-    scratch.scores.resize(v_stride);
-    scratch.probs.resize(v_stride);
-    for (int64_t item = begin; item < end; ++item) {
-      const int64_t t = item / shape.n_head;
-      const int32_t h = static_cast<int32_t>(item % shape.n_head);
-      const int64_t offset = (t * shape.n_head + h) * shape.head_dim;
-      AttendOne(q + offset, pos0 + static_cast<int32_t>(t), k, v, v_stride, h / group, shape,
-                params, /*gemv=*/n_tokens == 1, scratch, out + offset);
-    }
-  });
 }
 
 }  // namespace hearth::ops

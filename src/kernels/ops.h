@@ -14,6 +14,8 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
+#include <vector>
 
 #include "core/thread_pool.h"
 
@@ -46,6 +48,20 @@ struct RopeParams {
 // Rotates x: [n_tokens, n_head, head_dim] in place; token t has position pos[t].
 void Rope(float* x, int64_t n_tokens, int32_t n_head, int32_t head_dim, const int32_t* pos,
           const RopeParams& params);
+
+// The cos and sin of every rotated pair at each token's position: what Rope
+// computes on every call, built once per forward pass so that its layers
+// (which all rotate at the same positions) share it.
+struct RopeTable {
+  int32_t n_pairs = 0;     // n_dims / 2
+  std::vector<float> cos;  // [n_tokens, n_pairs]
+  std::vector<float> sin;  // [n_tokens, n_pairs]
+};
+void BuildRopeTable(const int32_t* pos, int64_t n_tokens, const RopeParams& params,
+                    RopeTable& table);
+// Rope with a table built for the same positions and params (bit for bit Rope's result).
+void ApplyRope(float* x, int64_t n_tokens, int32_t n_head, int32_t head_dim, const RopeTable& table,
+               bool neox);
 
 // Numerically stable softmax of x[0..n) in place (ExpGgml, SumInGroupsOf8).
 void Softmax(float* x, int64_t n);
@@ -99,6 +115,24 @@ void Attention(const float* q, int64_t n_tokens, int32_t pos0, const uint16_t* k
                int64_t v_stride, const AttentionShape& shape, const AttentionParams& params,
                float* out, ThreadPool& pool);
 
+// One sequence's part of AttentionBatch: Attention's arguments.
+struct AttentionSequence {
+  const float* q = nullptr;  // [n_tokens, n_head, head_dim]
+  int64_t n_tokens = 0;
+  int32_t pos0 = 0;
+  const uint16_t* k = nullptr;  // this sequence's cache, laid out as for Attention
+  const uint16_t* v = nullptr;
+  int64_t v_stride = 0;
+  float* out = nullptr;  // [n_tokens, n_head, head_dim]
+};
+
+// Attention of several sequences, each over its own cache and each exactly as
+// Attention would compute it alone (so one-token sequences take the GEMV path
+// whatever else is in the batch), in ONE parallel operation over all their
+// (token, head) pairs: a decode step of many sequences pays one dispatch.
+void AttentionBatch(std::span<const AttentionSequence> sequences, const AttentionShape& shape,
+                    const AttentionParams& params, ThreadPool& pool);
+
 namespace internal {
 // The portable and AVX2 versions of DotF16 (the latter needs AVX2+FMA+F16C).
 float DotF16Scalar(const uint16_t* a, const uint16_t* b, int64_t n);
@@ -113,12 +147,27 @@ void DotF16RowsScalar(const uint16_t* rows, int64_t stride, int64_t n_rows, cons
                       int64_t n, float* out);
 void DotF16RowsAvx2(const uint16_t* rows, int64_t stride, int64_t n_rows, const uint16_t* x,
                     int64_t n, float* out);
+// out[j] = DotF16Gemv(rows + j * stride, x, n) for j < n_rows (bit for bit): the
+// scores of many keys, or the outputs of many value rows, of a one-token query.
+void DotF16GemvRowsScalar(const uint16_t* rows, int64_t stride, int64_t n_rows, const uint16_t* x,
+                          int64_t n, float* out);
+void DotF16GemvRowsAvx2(const uint16_t* rows, int64_t stride, int64_t n_rows, const uint16_t* x,
+                        int64_t n, float* out);
+// ApplyRope's rotation of one head's n_pairs pairs (i, i + n_pairs if neox,
+// else 2i, 2i + 1) by the angles whose cos/sin are given.
+void RotateHeadScalar(float* v, const float* cos, const float* sin, int32_t n_pairs, bool neox);
+void RotateHeadAvx2(float* v, const float* cos, const float* sin, int32_t n_pairs, bool neox);
+// x[i] *= scale, and returns the largest x[i] (-inf if n == 0; NaNs are skipped).
+float ScaleRowAndMaxScalar(float* x, int64_t n, float scale);
+float ScaleRowAndMaxAvx2(float* x, int64_t n, float scale);
 // x[i] = ExpGgml(x[i] - shift): the softmax numerators of attention.
 void ExpShiftedRowScalar(float* x, int64_t n, float shift);
 void ExpShiftedRowAvx2(float* x, int64_t n, float shift);
 // dst[i] = FloatToHalf(x[i] * scale) (F16C rounds to nearest even, as FloatToHalf).
 void ScaledToHalfRowScalar(const float* x, float scale, uint16_t* dst, int64_t n);
 void ScaledToHalfRowAvx2(const float* x, float scale, uint16_t* dst, int64_t n);
+void FloatToHalfRowScalar(const float* src, uint16_t* dst, int64_t n);
+void FloatToHalfRowAvx2(const float* src, uint16_t* dst, int64_t n);
 // The part of DotF16Gemv past the last whole step of 32: added in double.
 float DotF16GemvTail(float sum, const uint16_t* a, const uint16_t* b, int64_t n);
 // sum + a[i] * b[i] for i < n, each product rounded to f32 before adding.

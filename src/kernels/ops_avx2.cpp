@@ -1,6 +1,7 @@
 // AVX2 + FMA + F16C versions of the ops in ops.h (called only after a CPU check).
 #include <immintrin.h>
 
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
@@ -40,7 +41,54 @@ __m256 Exp8(__m256 x) {
   return _mm256_blendv_ps(result, _mm256_mul_ps(s1, s1), huge);
 }
 
+// DotF16GemvAvx2's final reduction of its four accumulators: registers 0+2
+// and 1+3, then 0+1; lanes l+4 onto l; then (0+1) + (2+3) (the two horizontal
+// adds of ggml's reduction, done with cheaper shuffles).
+float ReduceGemv(const __m256 acc[4]) {
+  const __m256 x = _mm256_add_ps(_mm256_add_ps(acc[0], acc[2]), _mm256_add_ps(acc[1], acc[3]));
+  const __m128 t0 = _mm_add_ps(_mm256_castps256_ps128(x), _mm256_extractf128_ps(x, 1));
+  const __m128 t1 = _mm_add_ps(t0, _mm_movehdup_ps(t0));  // lanes 0: t0+t1, 2: t2+t3
+  return _mm_cvtss_f32(_mm_add_ss(t1, _mm_movehl_ps(t1, t1)));
+}
+
+__m256 LoadHalf8(const uint16_t* p) {
+  return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+}
+
 }  // namespace
+
+void DotF16GemvRowsAvx2(const uint16_t* rows, int64_t stride, int64_t n_rows, const uint16_t* x,
+                        int64_t n, float* out) {
+  // x in f32 once, then two rows at a time (eight accumulators, each doing
+  // exactly DotF16GemvAvx2's operations for its row and lane group).
+  const int64_t steps_end = n & ~int64_t{31};
+  thread_local std::vector<float> xf;
+  if (xf.size() < static_cast<size_t>(steps_end)) xf.resize(static_cast<size_t>(steps_end));
+  for (int64_t i = 0; i < steps_end; i += 8) _mm256_storeu_ps(xf.data() + i, LoadHalf8(x + i));
+  int64_t j = 0;
+  for (; j + 2 <= n_rows; j += 2) {
+    const uint16_t* r0 = rows + j * stride;
+    const uint16_t* r1 = r0 + stride;
+    __m256 a0[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(),
+                    _mm256_setzero_ps()};
+    __m256 a1[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(),
+                    _mm256_setzero_ps()};
+    for (int64_t i = 0; i < steps_end; i += 32) {
+      for (int r = 0; r < 4; ++r) {
+        const __m256 xv = _mm256_loadu_ps(xf.data() + i + 8 * r);
+        a0[r] = _mm256_fmadd_ps(LoadHalf8(r0 + i + 8 * r), xv, a0[r]);
+        a1[r] = _mm256_fmadd_ps(LoadHalf8(r1 + i + 8 * r), xv, a1[r]);
+      }
+    }
+    out[j] = ReduceGemv(a0);
+    out[j + 1] = ReduceGemv(a1);
+    if (steps_end != n) {  // the tail in double (without one, the round trip is exact)
+      out[j] = DotF16GemvTail(out[j], r0 + steps_end, x + steps_end, n - steps_end);
+      out[j + 1] = DotF16GemvTail(out[j + 1], r1 + steps_end, x + steps_end, n - steps_end);
+    }
+  }
+  for (; j < n_rows; ++j) out[j] = DotF16GemvAvx2(rows + j * stride, x, n);
+}
 
 float DotF16GemvAvx2(const uint16_t* a, const uint16_t* b, int64_t n) {
   __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(),
@@ -54,11 +102,8 @@ float DotF16GemvAvx2(const uint16_t* a, const uint16_t* b, int64_t n) {
                                _mm256_cvtph_ps(_mm_loadu_si128(pb)), acc[r]);
     }
   }
-  const __m256 x = _mm256_add_ps(_mm256_add_ps(acc[0], acc[2]), _mm256_add_ps(acc[1], acc[3]));
-  const __m128 t0 = _mm_add_ps(_mm256_castps256_ps128(x), _mm256_extractf128_ps(x, 1));
-  const __m128 t1 = _mm_hadd_ps(t0, t0);
-  const float sum = _mm_cvtss_f32(_mm_hadd_ps(t1, t1));
-  return DotF16GemvTail(sum, a + steps_end, b + steps_end, n - steps_end);
+  const float sum = ReduceGemv(acc);
+  return steps_end == n ? sum : DotF16GemvTail(sum, a + steps_end, b + steps_end, n - steps_end);
 }
 
 void SwiGluAvx2(const float* gate, const float* up, float* y, int64_t n) {
@@ -116,6 +161,60 @@ void DotF16RowsAvx2(const uint16_t* rows, int64_t stride, int64_t n_rows, const 
   for (; j < n_rows; ++j) out[j] = DotF16Avx2(rows + j * stride, x, n);
 }
 
+void RotateHeadAvx2(float* v, const float* cos, const float* sin, int32_t n_pairs, bool neox) {
+  // RotateHeadScalar's FMAs, eight values at a time: x0' = fma(x0, c, -(x1 s)),
+  // x1' = fma(x0, s, x1 c).
+  const __m256 sign = _mm256_set1_ps(-0.0f);
+  int32_t i = 0;
+  if (neox) {
+    for (; i + 8 <= n_pairs; i += 8) {
+      const __m256 x0 = _mm256_loadu_ps(v + i);
+      const __m256 x1 = _mm256_loadu_ps(v + i + n_pairs);
+      const __m256 c = _mm256_loadu_ps(cos + i);
+      const __m256 s = _mm256_loadu_ps(sin + i);
+      _mm256_storeu_ps(v + i, _mm256_fmadd_ps(x0, c, _mm256_xor_ps(_mm256_mul_ps(x1, s), sign)));
+      _mm256_storeu_ps(v + i + n_pairs, _mm256_fmadd_ps(x0, s, _mm256_mul_ps(x1, c)));
+    }
+  } else {
+    // Four adjacent pairs per register: x0 in the even lanes, x1 in the odd ones.
+    const __m256i dup = _mm256_setr_epi32(0, 0, 1, 1, 2, 2, 3, 3);
+    for (; i + 4 <= n_pairs; i += 4) {
+      const __m256 x = _mm256_loadu_ps(v + 2 * i);
+      const __m256 x0 = _mm256_moveldup_ps(x);
+      const __m256 x1 = _mm256_movehdup_ps(x);
+      const __m256 c = _mm256_permutevar8x32_ps(_mm256_castps128_ps256(_mm_loadu_ps(cos + i)), dup);
+      const __m256 s = _mm256_permutevar8x32_ps(_mm256_castps128_ps256(_mm_loadu_ps(sin + i)), dup);
+      const __m256 first = _mm256_fmadd_ps(x0, c, _mm256_xor_ps(_mm256_mul_ps(x1, s), sign));
+      const __m256 second = _mm256_fmadd_ps(x0, s, _mm256_mul_ps(x1, c));
+      _mm256_storeu_ps(v + 2 * i, _mm256_blend_ps(first, second, 0xaa));
+    }
+  }
+  for (; i < n_pairs; ++i) {
+    const int32_t i0 = neox ? i : 2 * i;
+    const int32_t i1 = neox ? i + n_pairs : 2 * i + 1;
+    const float x0 = v[i0];
+    const float x1 = v[i1];
+    v[i0] = std::fma(x0, cos[i], -(x1 * sin[i]));
+    v[i1] = std::fma(x0, sin[i], x1 * cos[i]);
+  }
+}
+
+float ScaleRowAndMaxAvx2(float* x, int64_t n, float scale) {
+  const __m256 s = _mm256_set1_ps(scale);
+  __m256 max8 = _mm256_set1_ps(-INFINITY);
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const __m256 v = _mm256_mul_ps(_mm256_loadu_ps(x + i), s);
+    _mm256_storeu_ps(x + i, v);
+    max8 = _mm256_max_ps(v, max8);  // as std::max(max, v): a NaN v keeps max
+  }
+  alignas(32) float lanes[8];
+  _mm256_store_ps(lanes, max8);
+  float max = ScaleRowAndMaxScalar(x + i, n - i, scale);
+  for (float lane : lanes) max = std::max(max, lane);
+  return max;
+}
+
 void ExpShiftedRowAvx2(float* x, int64_t n, float shift) {
   const __m256 s = _mm256_set1_ps(shift);
   int64_t i = 0;
@@ -133,6 +232,15 @@ void ScaledToHalfRowAvx2(const float* x, float scale, uint16_t* dst, int64_t n) 
     _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + i), h);
   }
   ScaledToHalfRowScalar(x + i, scale, dst + i, n - i);
+}
+
+void FloatToHalfRowAvx2(const float* src, uint16_t* dst, int64_t n) {
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const __m128i h = _mm256_cvtps_ph(_mm256_loadu_ps(src + i), _MM_FROUND_TO_NEAREST_INT);
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + i), h);
+  }
+  FloatToHalfRowScalar(src + i, dst + i, n - i);
 }
 
 float DotF16Avx2(const uint16_t* a, const uint16_t* b, int64_t n) {

@@ -2,9 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <bit>
 #include <cmath>
 #include <limits>
 #include <random>
+#include <tuple>
 #include <vector>
 
 namespace hearth::ops {
@@ -91,6 +93,35 @@ TEST(OpsTest, RmsNormMatchesFormula) {
   EXPECT_NEAR(ss / n, 1.0, 1e-4);
 }
 
+TEST(OpsTest, RmsNormOfManyRowsEqualsRowByRowBitForBit) {
+  // Rows are normalized in groups (interleaved sums): each row must still get
+  // ggml's sequential double sum, whatever its place in the batch.
+  const int64_t n = 576;
+  for (int64_t rows : {1, 2, 4, 5, 8, 9}) {
+    const auto x = RandomVector(rows * n, 13, 4.0f);
+    const auto w = RandomVector(n, 14);
+    std::vector<float> batched(rows * n);
+    RmsNorm(x.data(), w.data(), batched.data(), rows, n, 1e-6f);
+    std::vector<float> in_place = x;
+    RmsNorm(in_place.data(), w.data(), in_place.data(), rows, n, 1e-6f);
+    for (int64_t r = 0; r < rows; ++r) {
+      const float* xr = x.data() + r * n;
+      double sum = 0.0;  // the definition: squares rounded to f32, added in order in double
+      for (int64_t i = 0; i < n; ++i) sum += static_cast<double>(xr[i] * xr[i]);
+      const float scale = 1.0f / std::sqrt(static_cast<float>(sum / n) + 1e-6f);
+      std::vector<float> alone(n);
+      RmsNorm(xr, w.data(), alone.data(), 1, n, 1e-6f);
+      for (int64_t i = 0; i < n; ++i) {
+        const float expected = (xr[i] * scale) * w[i];
+        ASSERT_EQ(std::bit_cast<uint32_t>(batched[r * n + i]), std::bit_cast<uint32_t>(expected))
+            << rows << " rows, row " << r << ", " << i;
+        ASSERT_EQ(std::bit_cast<uint32_t>(alone[i]), std::bit_cast<uint32_t>(expected));
+        ASSERT_EQ(std::bit_cast<uint32_t>(in_place[r * n + i]), std::bit_cast<uint32_t>(expected));
+      }
+    }
+  }
+}
+
 // Reference RoPE in double: pair (a, b) of dimension pair i rotated by pos * base^(-2i/n_dims).
 void RopeReference(std::vector<double>& v, int32_t n_dims, double base, double freq_scale,
                    bool neox, int32_t pos) {
@@ -122,6 +153,27 @@ TEST(OpsTest, RopeMatchesFormulaInBothModes) {
           EXPECT_NEAR(x[off + i], ref[i], 1e-4) << "neox=" << neox << " t=" << t << " i=" << i;
         }
         for (int i = n_dims; i < head_dim; ++i) EXPECT_EQ(x[off + i], original[off + i]);
+      }
+    }
+  }
+}
+
+TEST(OpsTest, RopeWithSharedTableEqualsRopeBitForBit) {
+  const int32_t n_head = 3, head_dim = 16;
+  const int32_t pos[] = {0, 9, 17, 4000};
+  const float factors[] = {1.0f, 1.5f, 2.0f, 4.0f, 8.0f, 8.0f};
+  for (bool neox : {false, true}) {
+    for (const float* freq_factors : {static_cast<const float*>(nullptr), factors}) {
+      const RopeParams params{12, 50000.0f, 0.25f, neox, freq_factors};
+      auto expected = RandomVector(4 * n_head * head_dim, 12);
+      auto actual = expected;
+      Rope(expected.data(), 4, n_head, head_dim, pos, params);
+      RopeTable table;
+      BuildRopeTable(pos, 4, params, table);
+      ApplyRope(actual.data(), 4, n_head, head_dim, table, neox);
+      for (size_t i = 0; i < expected.size(); ++i) {
+        ASSERT_EQ(std::bit_cast<uint32_t>(actual[i]), std::bit_cast<uint32_t>(expected[i]))
+            << "neox=" << neox << " i=" << i;
       }
     }
   }
@@ -295,6 +347,80 @@ TEST(OpsAttentionTest, SoftcapMatchesReference) { CheckAttention({0.7f, 2.0f, 0}
 TEST(OpsAttentionTest, OneTokenMatchesReference) { CheckAttention({0.25f, 0.0f, 0}, 2, 1); }
 TEST(OpsAttentionTest, OneTokenSlidingWindowMatchesReference) {
   CheckAttention({0.25f, 0.0f, 6}, 1, 1);
+}
+
+// One sequence of AttentionBatch with its own random cache.
+struct SequenceData {
+  int64_t n_tokens;
+  int32_t pos0;
+  int64_t v_stride;
+  std::vector<float> q;
+  std::vector<uint16_t> k, v;
+  std::vector<float> out;
+};
+
+SequenceData RandomSequence(const AttentionShape& shape, int64_t n_tokens, int32_t pos0,
+                            int64_t v_stride, uint32_t seed) {
+  SequenceData s{n_tokens, pos0, v_stride, {}, {}, {}, {}};
+  const int64_t n_kv = pos0 + n_tokens;
+  s.q = RandomVector(n_tokens * shape.n_head * shape.head_dim, seed);
+  const auto kf = RandomVector(n_kv * shape.n_head_kv * shape.head_dim, seed + 1);
+  const auto vf = RandomVector(shape.n_head_kv * shape.head_dim * v_stride, seed + 2);
+  s.k.resize(kf.size());
+  s.v.resize(vf.size());
+  FloatToHalfRow(kf.data(), s.k.data(), kf.size());
+  FloatToHalfRow(vf.data(), s.v.data(), vf.size());
+  s.out.assign(s.q.size(), 0.0f);
+  return s;
+}
+
+TEST(OpsAttentionTest, BatchEqualsEachSequenceAloneBitForBit) {
+  // A decode step's mix: one-token sequences (GEMV path) at various lengths,
+  // and a prompt chunk (GEMM path), each over its own cache.
+  const AttentionShape shape{6, 2, 32};
+  const AttentionParams params{0.2f, 0.0f, 0};
+  std::vector<SequenceData> seqs;
+  seqs.push_back(RandomSequence(shape, 1, 40, 64, 20));
+  seqs.push_back(RandomSequence(shape, 5, 3, 32, 30));
+  seqs.push_back(RandomSequence(shape, 1, 0, 32, 40));
+  seqs.push_back(RandomSequence(shape, 1, 100, 128, 50));
+  for (int n_threads : {1, 2, 3}) {
+    ThreadPool pool(n_threads);
+    std::vector<AttentionSequence> batch;
+    for (SequenceData& s : seqs) {
+      batch.push_back(
+          {s.q.data(), s.n_tokens, s.pos0, s.k.data(), s.v.data(), s.v_stride, s.out.data()});
+    }
+    AttentionBatch(batch, shape, params, pool);
+    for (const SequenceData& s : seqs) {
+      std::vector<float> alone(s.q.size());
+      Attention(s.q.data(), s.n_tokens, s.pos0, s.k.data(), s.v.data(), s.v_stride, shape, params,
+                alone.data(), pool);
+      for (size_t i = 0; i < alone.size(); ++i) {
+        ASSERT_EQ(std::bit_cast<uint32_t>(s.out[i]), std::bit_cast<uint32_t>(alone[i]))
+            << "threads=" << n_threads << " pos0=" << s.pos0 << " i=" << i;
+      }
+      const auto ref =
+          ReferenceAttention(s.q, s.n_tokens, s.pos0, s.k, s.v, s.v_stride, shape, params);
+      for (size_t i = 0; i < ref.size(); ++i) ASSERT_NEAR(s.out[i], ref[i], 5e-4) << i;
+    }
+  }
+}
+
+TEST(OpsAttentionTest, LongerContextAfterShorterReusesScratchCorrectly) {
+  // Per-thread scratch grows with the context and is not cleared between
+  // calls: a short sequence after a long one must not see stale scores.
+  const AttentionShape shape{2, 1, 16};
+  const AttentionParams params{0.25f, 0.0f, 0};
+  ThreadPool pool(2);
+  for (auto [n_tokens, pos0, v_stride] :
+       {std::tuple<int64_t, int32_t, int64_t>{1, 200, 224}, {1, 3, 32}, {3, 60, 64}, {1, 9, 32}}) {
+    SequenceData s = RandomSequence(shape, n_tokens, pos0, v_stride, 60 + pos0);
+    Attention(s.q.data(), n_tokens, pos0, s.k.data(), s.v.data(), v_stride, shape, params,
+              s.out.data(), pool);
+    const auto ref = ReferenceAttention(s.q, n_tokens, pos0, s.k, s.v, v_stride, shape, params);
+    for (size_t i = 0; i < ref.size(); ++i) ASSERT_NEAR(s.out[i], ref[i], 5e-4) << pos0 << " " << i;
+  }
 }
 
 TEST(OpsAttentionTest, FirstTokenReturnsItsOwnValue) {

@@ -1,5 +1,6 @@
 #include "model/blocks.h"
 
+#include "core/profile.h"
 #include "kernels/matmul.h"
 
 namespace hearth {
@@ -9,7 +10,24 @@ void Grow(std::vector<float>& buffer, int64_t n) {
   if (static_cast<int64_t>(buffer.size()) < n) buffer.resize(n);
 }
 
+bool SameRotation(const ops::RopeParams& a, const ops::RopeParams& b) {
+  return a.n_dims == b.n_dims && a.freq_base == b.freq_base && a.freq_scale == b.freq_scale &&
+         a.freq_factors == b.freq_factors;
+}
+
 }  // namespace
+
+const ops::RopeTable& Workspace::RopeTableFor(const ops::RopeParams& params, const int32_t* pos,
+                                              int64_t n_tokens) {
+  for (size_t i = 0; i < n_rope_tables; ++i) {
+    if (SameRotation(rope_tables[i].first, params)) return rope_tables[i].second;
+  }
+  if (rope_tables.size() == n_rope_tables) rope_tables.emplace_back();
+  auto& [key, table] = rope_tables[n_rope_tables++];
+  key = params;
+  ops::BuildRopeTable(pos, n_tokens, params, table);
+  return table;
+}
 
 void Embed(const TensorView& table, std::span<const int32_t> tokens, float* x) {
   const int64_t n_embd = table.ne[0];
@@ -28,31 +46,48 @@ void SelfAttention(const float* in, const AttentionWeights& w, const AttentionCo
   Grow(ws.k, n * kv_dim);
   Grow(ws.v, n * kv_dim);
   Grow(ws.attn, n * q_dim);
-  kernels::MatMul(w.wq, in, n, ws.q.data(), pool);  // [n, n_head * head_dim]
-  kernels::MatMul(w.wk, in, n, ws.k.data(), pool);  // [n, n_head_kv * head_dim]
-  kernels::MatMul(w.wv, in, n, ws.v.data(), pool);  // [n, n_head_kv * head_dim]
-  if (w.bq) ops::AddRowBias(ws.q.data(), w.bq, n, q_dim);
-  if (w.bk) ops::AddRowBias(ws.k.data(), w.bk, n, kv_dim);
-  if (w.bv) ops::AddRowBias(ws.v.data(), w.bv, n, kv_dim);
-  if (w.q_norm) {
-    ops::RmsNorm(ws.q.data(), w.q_norm, ws.q.data(), n * shape.n_head, shape.head_dim,
-                 config.norm_eps);
+  {
+    profile::Scope timer(profile::Op::kMatMulQkv);
+    kernels::MatMul(w.wq, in, n, ws.q.data(), pool);  // [n, n_head * head_dim]
+    kernels::MatMul(w.wk, in, n, ws.k.data(), pool);  // [n, n_head_kv * head_dim]
+    kernels::MatMul(w.wv, in, n, ws.v.data(), pool);  // [n, n_head_kv * head_dim]
   }
-  if (w.k_norm) {
-    ops::RmsNorm(ws.k.data(), w.k_norm, ws.k.data(), n * shape.n_head_kv, shape.head_dim,
-                 config.norm_eps);
+  {
+    profile::Scope timer(profile::Op::kRope);
+    if (w.bq) ops::AddRowBias(ws.q.data(), w.bq, n, q_dim);
+    if (w.bk) ops::AddRowBias(ws.k.data(), w.bk, n, kv_dim);
+    if (w.bv) ops::AddRowBias(ws.v.data(), w.bv, n, kv_dim);
+    if (w.q_norm) {
+      ops::RmsNorm(ws.q.data(), w.q_norm, ws.q.data(), n * shape.n_head, shape.head_dim,
+                   config.norm_eps);
+    }
+    if (w.k_norm) {
+      ops::RmsNorm(ws.k.data(), w.k_norm, ws.k.data(), n * shape.n_head_kv, shape.head_dim,
+                   config.norm_eps);
+    }
+    // Every layer rotates at the batch's positions: the cos/sin are computed once.
+    const ops::RopeTable& table = ws.RopeTableFor(config.rope, batch.pos, n);
+    ops::ApplyRope(ws.q.data(), n, shape.n_head, shape.head_dim, table, config.rope.neox);
+    ops::ApplyRope(ws.k.data(), n, shape.n_head_kv, shape.head_dim, table, config.rope.neox);
+    if (config.q_scale != 1.0f) ops::Scale(ws.q.data(), n * q_dim, config.q_scale);
   }
-  ops::Rope(ws.q.data(), n, shape.n_head, shape.head_dim, batch.pos, config.rope);
-  ops::Rope(ws.k.data(), n, shape.n_head_kv, shape.head_dim, batch.pos, config.rope);
-  if (config.q_scale != 1.0f) ops::Scale(ws.q.data(), n * q_dim, config.q_scale);
-  for (const BatchSegment& seg : batch.segments) {
-    F16KvCache& cache = *seg.cache;
-    cache.Store(layer, seg.pos0, seg.n_tokens, ws.k.data() + seg.first * kv_dim,
-                ws.v.data() + seg.first * kv_dim);
-    ops::Attention(ws.q.data() + seg.first * q_dim, seg.n_tokens, seg.pos0, cache.k(layer),
-                   cache.v(layer), cache.v_stride(), shape, config.attention,
-                   ws.attn.data() + seg.first * q_dim, pool);
+  ws.attention.clear();
+  {
+    profile::Scope timer(profile::Op::kKvStore);
+    for (const BatchSegment& seg : batch.segments) {
+      F16KvCache& cache = *seg.cache;
+      cache.Store(layer, seg.pos0, seg.n_tokens, ws.k.data() + seg.first * kv_dim,
+                  ws.v.data() + seg.first * kv_dim);
+      ws.attention.push_back({ws.q.data() + seg.first * q_dim, seg.n_tokens, seg.pos0,
+                              cache.k(layer), cache.v(layer), cache.v_stride(),
+                              ws.attn.data() + seg.first * q_dim});
+    }
   }
+  {
+    profile::Scope timer(profile::Op::kAttention);
+    ops::AttentionBatch(ws.attention, shape, config.attention, pool);
+  }
+  profile::Scope timer(profile::Op::kMatMulWo);
   kernels::MatMul(w.wo, ws.attn.data(), n, out, pool);  // [n, n_embd]
 }
 
@@ -61,18 +96,25 @@ void GatedFfn(const float* in, const FfnWeights& w, GatedActivation act, int64_t
   const int64_t n_ff = w.gate.ne[1];
   Grow(ws.gate, n_tokens * n_ff);
   Grow(ws.up, n_tokens * n_ff);
-  kernels::MatMul(w.gate, in, n_tokens, ws.gate.data(), pool);  // [n, n_ff]
-  kernels::MatMul(w.up, in, n_tokens, ws.up.data(), pool);      // [n, n_ff]
-  // Row by row: ggml's vector/tail split of SiLU depends on the position in the row.
-  for (int64_t t = 0; t < n_tokens; ++t) {
-    float* gate = ws.gate.data() + t * n_ff;
-    const float* up = ws.up.data() + t * n_ff;
-    if (act == GatedActivation::kSilu) {
-      ops::SwiGlu(gate, up, gate, n_ff);
-    } else {
-      ops::GeGlu(gate, up, gate, n_ff);
+  {
+    profile::Scope timer(profile::Op::kMatMulFfn);
+    kernels::MatMul(w.gate, in, n_tokens, ws.gate.data(), pool);  // [n, n_ff]
+    kernels::MatMul(w.up, in, n_tokens, ws.up.data(), pool);      // [n, n_ff]
+  }
+  {
+    profile::Scope timer(profile::Op::kActivation);
+    // Row by row: ggml's vector/tail split of SiLU depends on the position in the row.
+    for (int64_t t = 0; t < n_tokens; ++t) {
+      float* gate = ws.gate.data() + t * n_ff;
+      const float* up = ws.up.data() + t * n_ff;
+      if (act == GatedActivation::kSilu) {
+        ops::SwiGlu(gate, up, gate, n_ff);
+      } else {
+        ops::GeGlu(gate, up, gate, n_ff);
+      }
     }
   }
+  profile::Scope timer(profile::Op::kMatMulFfn);
   kernels::MatMul(w.down, ws.gate.data(), n_tokens, out, pool);  // [n, n_embd]
 }
 

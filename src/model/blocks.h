@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <span>
+#include <utility>
 #include <vector>
 
 #include "core/tensor.h"
@@ -27,6 +28,22 @@ struct Workspace {
   std::vector<float> gate;   // [n_tokens, n_ff]
   std::vector<float> up;     // [n_tokens, n_ff]
   std::vector<int32_t> pos;  // [n_tokens]
+
+  // One parallel attention call per layer over every segment.
+  std::vector<ops::AttentionSequence> attention;  // [n_segments]
+
+  // RoPE tables of the current batch, one per distinct RopeParams (Gemma 3's
+  // local and global layers rotate with different bases). Tables past
+  // n_rope_tables are stale; StartBatch forgets them all.
+  std::vector<std::pair<ops::RopeParams, ops::RopeTable>> rope_tables;
+  size_t n_rope_tables = 0;
+
+  // Call at the start of every batch (forgets the previous batch's tables).
+  void StartBatch() { n_rope_tables = 0; }
+  // The table of `params` at positions pos ([n_tokens], the same for every
+  // call within one batch), built on first use.
+  const ops::RopeTable& RopeTableFor(const ops::RopeParams& params, const int32_t* pos,
+                                     int64_t n_tokens);
 };
 
 // One sequence's part of a batch: rows [first, first + n_tokens) of the

@@ -1,5 +1,7 @@
 #include "model/kv_cache.h"
 
+#include <vector>
+
 #include "kernels/ops.h"
 
 namespace hearth {
@@ -43,11 +45,13 @@ void F16KvCache::Store(int32_t layer, int32_t pos0, int64_t n_tokens, const floa
   const int64_t row = static_cast<int64_t>(n_head_kv_) * head_dim_;
   uint16_t* k_dst = k_[layer].get() + static_cast<int64_t>(pos0) * row;
   ops::FloatToHalfRow(k, k_dst, n_tokens * row);
-  uint16_t* v_dst = v_[layer].get();
+  // V is transposed (positions innermost): convert a token's row, then scatter it.
+  uint16_t* v_dst = v_[layer].get() + pos0;
+  thread_local std::vector<uint16_t> v_half;
+  v_half.resize(static_cast<size_t>(row));
   for (int64_t t = 0; t < n_tokens; ++t) {
-    for (int64_t i = 0; i < row; ++i) {
-      v_dst[i * v_stride_ + pos0 + t] = ops::FloatToHalf(v[t * row + i]);
-    }
+    ops::FloatToHalfRow(v + t * row, v_half.data(), row);
+    for (int64_t i = 0; i < row; ++i) v_dst[i * v_stride_ + t] = v_half[i];
   }
 }
 

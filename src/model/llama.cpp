@@ -3,6 +3,7 @@
 #include <cmath>
 #include <vector>
 
+#include "core/profile.h"
 #include "model/architectures.h"
 #include "model/transformer.h"
 
@@ -53,11 +54,21 @@ class LlamaModel final : public TransformerModel {
     const int64_t n = batch.n_tokens;
     const int32_t n_embd = hp_.spec.n_embd;
     float* x = ws_.x.data();  // [n, n_embd]
-    ops::RmsNorm(x, l.attn_norm, ws_.norm.data(), n, n_embd, hp_.spec.rms_eps);
+    {
+      profile::Scope timer(profile::Op::kNorm);
+      ops::RmsNorm(x, l.attn_norm, ws_.norm.data(), n, n_embd, hp_.spec.rms_eps);
+    }
     SelfAttention(ws_.norm.data(), l.attn, config_, batch, layer, ws_, pool_, ws_.out.data());
-    ops::Add(x, ws_.out.data(), x, n * n_embd);
-    ops::RmsNorm(x, l.ffn_norm, ws_.norm.data(), n, n_embd, hp_.spec.rms_eps);
+    {
+      profile::Scope timer(profile::Op::kAdd);
+      ops::Add(x, ws_.out.data(), x, n * n_embd);
+    }
+    {
+      profile::Scope timer(profile::Op::kNorm);
+      ops::RmsNorm(x, l.ffn_norm, ws_.norm.data(), n, n_embd, hp_.spec.rms_eps);
+    }
     GatedFfn(ws_.norm.data(), l.ffn, GatedActivation::kSilu, n, ws_, pool_, ws_.out.data());
+    profile::Scope timer(profile::Op::kAdd);
     ops::Add(x, ws_.out.data(), x, n * n_embd);
   }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "core/profile.h"
 #include "kernels/matmul.h"
 #include "kernels/ops.h"
 
@@ -83,12 +84,16 @@ void TransformerModel::RunBatch(std::span<const int32_t> tokens,
     }
   }
   batch.pos = ws_.pos.data();
+  ws_.StartBatch();
 
   ws_.x.resize(n * s.n_embd);
   ws_.norm.resize(n * s.n_embd);
   ws_.out.resize(n * s.n_embd);
-  Embed(token_embd_, tokens, ws_.x.data());  // [n, n_embd]
-  if (embedding_scale_ != 1.0f) ops::Scale(ws_.x.data(), n * s.n_embd, embedding_scale_);
+  {
+    profile::Scope timer(profile::Op::kEmbed);
+    Embed(token_embd_, tokens, ws_.x.data());  // [n, n_embd]
+    if (embedding_scale_ != 1.0f) ops::Scale(ws_.x.data(), n * s.n_embd, embedding_scale_);
+  }
   for (int32_t layer = 0; layer < s.n_layer; ++layer) RunLayer(layer, batch);
   for (const BatchSegment& seg : segments) {
     seg.cache->SetSize(seg.pos0 + static_cast<int32_t>(seg.n_tokens));
@@ -97,6 +102,7 @@ void TransformerModel::RunBatch(std::span<const int32_t> tokens,
 
 Status TransformerModel::ForwardBatch(std::span<const SequenceBatch> sequences,
                                       std::vector<float>& logits) {
+  profile::Scope timer(profile::Op::kForward);
   HEARTH_RETURN_IF_ERROR(CheckBatch(sequences));
   batch_tokens_.clear();
   batch_segments_.clear();
@@ -127,6 +133,7 @@ Status TransformerModel::ForwardBatch(std::span<const SequenceBatch> sequences,
 
 Status TransformerModel::Forward(std::span<const int32_t> tokens, KvCache& cache, bool all_logits,
                                  std::vector<float>& logits) {
+  profile::Scope timer(profile::Op::kForward);
   HEARTH_RETURN_IF_ERROR(Evaluate(tokens, cache));
   const int64_t n = static_cast<int64_t>(tokens.size());
   if (all_logits) {
@@ -153,6 +160,7 @@ void TransformerModel::ComputeLogits(int64_t first_row, int64_t n_rows,
   ops::RmsNorm(ws_.x.data() + first_row * s.n_embd, output_norm_, ws_.norm.data(), n_rows, s.n_embd,
                s.rms_eps);
   logits.resize(static_cast<size_t>(n_rows) * s.n_vocab);
+  profile::Scope timer(profile::Op::kMatMulLogits);
   kernels::MatMul(output_, ws_.norm.data(), n_rows, logits.data(), pool_);  // [n_rows, n_vocab]
   if (hp_.final_softcap > 0.0f) {
     const float cap = hp_.final_softcap;
@@ -176,6 +184,7 @@ void TransformerModel::ComputeLogitsOfRows(std::span<const int64_t> rows,
   }
   ops::RmsNorm(ws_.out.data(), output_norm_, ws_.norm.data(), n_rows, s.n_embd, s.rms_eps);
   logits.resize(static_cast<size_t>(n_rows) * s.n_vocab);
+  profile::Scope timer(profile::Op::kMatMulLogits);
   kernels::MatMul(output_, ws_.norm.data(), n_rows, logits.data(), pool_);  // [n_rows, n_vocab]
   if (hp_.final_softcap > 0.0f) {
     const float cap = hp_.final_softcap;

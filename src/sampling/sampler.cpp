@@ -39,16 +39,27 @@ Result<SampledToken> Sampler::Sample(std::span<const float> logits,
       return InvalidArgumentError("sampler: got {} logits for a vocabulary of {}", size, n_vocab_);
     }
   }
+  SampledToken out;
+  if (params_.temperature <= 0.0f && !ChangesLogits()) {
+    // Greedy on the logits as they are: no copy of the vocabulary's worth of floats.
+    out.token = ArgMax(logits);
+    ReportProbabilities(model_logits, out);
+    return out;
+  }
   work_.assign(logits.begin(), logits.end());
   ApplyLogitBias(params_.logit_bias, work_);
   window_.assign(history_.begin(), history_.end());
   ApplyPenalties(window_, params_.repeat_penalty, params_.frequency_penalty,
                  params_.presence_penalty, work_);
 
-  SampledToken out;
   out.token = Choose();
   ReportProbabilities(model_logits, out);
   return out;
+}
+
+bool Sampler::ChangesLogits() const {
+  return !params_.logit_bias.empty() || params_.repeat_penalty != 1.0f ||
+         params_.frequency_penalty != 0.0f || params_.presence_penalty != 0.0f;
 }
 
 int32_t Sampler::Choose() {

@@ -62,6 +62,8 @@ class Sampler {
 
  private:
   Sampler(const SamplingParams& params, int32_t n_vocab);
+  // Whether logit bias or penalties may change the logits before the choice.
+  bool ChangesLogits() const;
   int32_t Choose();
   void ReportProbabilities(std::span<const float> logits, SampledToken& out) const;
 

@@ -60,6 +60,27 @@ TEST(SamplerTest, GreedyPicksArgmaxTiesToLowestId) {
   for (int i = 0; i < 5; ++i) EXPECT_EQ(sampler->Sample(logits)->token, 1);
 }
 
+TEST(SamplerTest, PlainGreedyPicksArgmaxOfALargeVocabularyAndReportsItsProbability) {
+  SamplingParams params = PlainSampling(1);
+  params.temperature = 0.0f;
+  params.report_prob = true;
+  const int32_t n_vocab = 49152;
+  std::mt19937 rng(2);
+  std::normal_distribution<float> dist(0.0f, 3.0f);
+  std::vector<float> logits(n_vocab);
+  for (float& l : logits) l = dist(rng);
+  logits[40000] = 30.0f;
+  auto sampler = Sampler::Create(params, n_vocab);
+  ASSERT_TRUE(sampler.ok());
+  sampler->Accept(40000);  // penalties are neutral: the history changes nothing
+  auto result = sampler->Sample(logits);
+  ASSERT_TRUE(result.ok());
+  EXPECT_EQ(result->token, 40000);
+  double total = 0.0;
+  for (float l : logits) total += std::exp(static_cast<double>(l) - 30.0);
+  EXPECT_NEAR(result->prob, 1.0 / total, 1e-6);
+}
+
 TEST(SamplerTest, GreedyStillAppliesBiasAndPenalties) {
   SamplingParams params = PlainSampling(1);
   params.temperature = -1.0f;

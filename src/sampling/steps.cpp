@@ -1,6 +1,11 @@
 #include "sampling/steps.h"
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include <algorithm>
+#include <bit>
 #include <cmath>
 
 namespace hearth {
@@ -143,19 +148,55 @@ size_t DrawIndex(const CandidateSet& set, double u) {
   return last_possible;  // rounding left target at the very top
 }
 
-int32_t ArgMax(std::span<const float> logits) {
-  int32_t best = 0;
-  float best_logit = -INFINITY;
-  bool found = false;
-  for (size_t i = 0; i < logits.size(); ++i) {
-    if (std::isnan(logits[i])) continue;
-    if (!found || logits[i] > best_logit) {
-      best = static_cast<int32_t>(i);
-      best_logit = logits[i];
-      found = true;
-    }
+namespace {
+
+// The largest of x[0..n), NaNs skipped (-inf if none): max_ps(v, m) keeps m
+// when v is NaN, like `v > m ? v : m`.
+float MaxSkippingNan(const float* x, size_t n) {
+  size_t i = 0;
+  float max = -INFINITY;
+#if defined(__SSE2__)
+  __m128 m[4] = {_mm_set1_ps(-INFINITY), _mm_set1_ps(-INFINITY), _mm_set1_ps(-INFINITY),
+                 _mm_set1_ps(-INFINITY)};
+  for (; i + 16 <= n; i += 16) {
+    for (int r = 0; r < 4; ++r) m[r] = _mm_max_ps(_mm_loadu_ps(x + i + 4 * r), m[r]);
   }
-  return best;
+  alignas(16) float lanes[16];
+  for (int r = 0; r < 4; ++r) _mm_store_ps(lanes + 4 * r, m[r]);
+  for (float lane : lanes) max = lane > max ? lane : max;
+#endif
+  for (; i < n; ++i) max = x[i] > max ? x[i] : max;
+  return max;
+}
+
+// The first index of `value` in x[0..n), or n.
+size_t FindFirst(const float* x, size_t n, float value) {
+  size_t i = 0;
+#if defined(__SSE2__)
+  const __m128 v = _mm_set1_ps(value);
+  for (; i + 16 <= n; i += 16) {
+    int mask = 0;
+    for (int r = 0; r < 4; ++r) {
+      mask |= _mm_movemask_ps(_mm_cmpeq_ps(_mm_loadu_ps(x + i + 4 * r), v)) << (4 * r);
+    }
+    if (mask != 0) return i + static_cast<size_t>(std::countr_zero(static_cast<unsigned>(mask)));
+  }
+#endif
+  for (; i < n; ++i) {
+    if (x[i] == value) return i;
+  }
+  return n;
+}
+
+}  // namespace
+
+int32_t ArgMax(std::span<const float> logits) {
+  // Two vectorized passes (a greedy step scans the whole vocabulary for every
+  // sequence): the maximum, then its first index. The first index holding the
+  // maximum is what a scan keeping the first strictly larger value finds.
+  const float max = MaxSkippingNan(logits.data(), logits.size());
+  const size_t index = FindFirst(logits.data(), logits.size(), max);
+  return index < logits.size() ? static_cast<int32_t>(index) : 0;  // 0: every logit is NaN
 }
 
 }  // namespace hearth

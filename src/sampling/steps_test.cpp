@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <random>
 #include <vector>
 
 namespace hearth {
@@ -144,6 +145,43 @@ TEST(ArgMaxTest, TiesGoToLowestIdAndNanNeverWins) {
   EXPECT_EQ(ArgMax(logits), 2);
   const std::vector<float> nan_first = {NAN, -1.0f};
   EXPECT_EQ(ArgMax(nan_first), 1);
+}
+
+// The definition: the first index whose value is larger than every earlier one's.
+int32_t ArgMaxByScan(const std::vector<float>& logits) {
+  int32_t best = 0;
+  bool found = false;
+  for (size_t i = 0; i < logits.size(); ++i) {
+    if (std::isnan(logits[i])) continue;
+    if (!found || logits[i] > logits[best]) best = static_cast<int32_t>(i);
+    found = true;
+  }
+  return best;
+}
+
+TEST(ArgMaxTest, MatchesAScanOnVocabularySizedInputs) {
+  std::mt19937 rng(9);
+  std::uniform_real_distribution<float> uniform(-20.0f, 20.0f);
+  std::uniform_int_distribution<int> small(-3, 3);  // many ties
+  for (size_t n : {size_t{1}, size_t{7}, size_t{8}, size_t{63}, size_t{64}, size_t{65},
+                   size_t{1000}, size_t{49152}, size_t{151936}}) {
+    for (int variant = 0; variant < 6; ++variant) {
+      std::vector<float> logits(n);
+      for (float& l : logits) {
+        l = variant % 2 == 0 ? uniform(rng) : static_cast<float>(small(rng));
+      }
+      if (variant >= 2) logits[rng() % n] = NAN;  // NaN never wins
+      if (variant >= 4) {  // signed zeros and infinities tie with their equals
+        for (float& l : logits) l = l > 0 ? 0.0f : (l < -2 ? -INFINITY : -0.0f);
+      }
+      ASSERT_EQ(ArgMax(logits), ArgMaxByScan(logits)) << "n=" << n << " variant=" << variant;
+    }
+  }
+  EXPECT_EQ(ArgMax(std::vector<float>(100, NAN)), 0);
+  EXPECT_EQ(ArgMax(std::vector<float>{NAN, -INFINITY, -INFINITY}), 1);
+  std::vector<float> late(49152, -1.0f);
+  late[49151] = 5.0f;
+  EXPECT_EQ(ArgMax(late), 49151);
 }
 
 TEST(FillCandidatesTest, NanBecomesMinusInfinity) {
