@@ -47,12 +47,28 @@ using nlohmann::json;
 // (O(1)); bit-exact kernels (K-quants, F16) still show 0 or ~1e-4.
 constexpr double kRelativeLogitTolerance = 0.08;
 
-// Where two candidates' logits are closer than this noise band (kRelativeLogitTolerance
-// times the prompt's largest |logit|), either engine may rank them either way: the top-5
-// comparison allows reorderings within the band, and a greedy continuation that diverges at
-// a step where both engines' top-2 are within it stops there (and says how far it got).
-// Any divergence at a step with a clear winner fails.
-double NoiseBand(double max_abs_logit) { return kRelativeLogitTolerance * max_abs_logit; }
+// How closely one run must agree with llama.cpp.
+struct Agreement {
+  double relative_logit;  // max |logit diff| / max |logit|
+  // Where two candidates' logits are closer than this band (in logits), either engine may
+  // rank them either way: the top-5 comparison allows reorderings within it, and a greedy
+  // continuation that diverges at a step where both engines' top-2 are within it stops there
+  // (and says how far it got). Any divergence at a step with a clear winner fails.
+  double (*noise_band)(double max_abs_logit);
+};
+
+// Packed kernels (the default): the band is the tolerance itself, since llama.cpp's own
+// paths differ by that much.
+constexpr Agreement kPackedAgreement = {
+    kRelativeLogitTolerance, [](double max_abs) { return kRelativeLogitTolerance * max_abs; }};
+
+// Row-major kernels (ModelOptions::pack_weights = false) follow ggml's vec_dot summation
+// order, so there the logits are bit-identical to llama.cpp's on most models (measured 0 for
+// rand-{llama,qwen2}-Q8_0, SmolLM2-135M Q4_1, gemma-3 Q8_0) and ~1e-4 where a kernel's order
+// differs (F32/F16): held to 1% and near-ties of 0.01 logits, as before packing existed. This
+// keeps everything but the packed matmuls (quantization, RoPE, attention, norms, cache) held
+// to the reference at full strictness.
+constexpr Agreement kRowMajorAgreement = {0.01, [](double) { return 0.01; }};
 
 std::string FetchCommand() { return "python3 scripts/fetch_models.py --test-models"; }
 
@@ -101,7 +117,8 @@ std::vector<int32_t> TopK(const std::vector<float>& logits, int k) {
 
 class GoldenTest : public ::testing::TestWithParam<fs::path> {};
 
-void CheckPrompt(Model& model, const json& prompt, const fs::path& dir, const std::string& id) {
+void CheckPrompt(Model& model, const json& prompt, const fs::path& dir, const std::string& id,
+                 const Agreement& agreement) {
   const std::string name = prompt.at("name");
   SCOPED_TRACE(id + " / " + name);
   const std::vector<int32_t> ids = prompt.at("prompt_ids").get<std::vector<int32_t>>();
@@ -131,9 +148,9 @@ void CheckPrompt(Model& model, const json& prompt, const fs::path& dir, const st
   }
   std::printf("[ golden   ] %s / %s: max |logit diff| %.3g (max |logit| %.3g)\n", id.c_str(),
               name.c_str(), max_diff, max_abs);
-  EXPECT_LE(max_diff, kRelativeLogitTolerance * max_abs);
+  EXPECT_LE(max_diff, agreement.relative_logit * max_abs);
 
-  const double band = NoiseBand(max_abs);
+  const double band = agreement.noise_band(max_abs);
   // The top 5 of each engine must be among the other's top 5 up to the noise band: every
   // id of ours has a reference logit within the band of llama.cpp's 5th, and vice versa.
   const std::vector<int32_t> ours_top5 = TopK(logits, 5);
@@ -178,8 +195,8 @@ void CheckPrompt(Model& model, const json& prompt, const fs::path& dir, const st
       << "greedy continuation of " << n_greedy << " tokens";
 }
 
-TEST_P(GoldenTest, MatchesLlamaCpp) {
-  std::ifstream in(GetParam());
+void CheckModel(const fs::path& manifest_path, bool pack_weights, const Agreement& agreement) {
+  std::ifstream in(manifest_path);
   const json manifest = json::parse(in);
   const std::string id = manifest.at("model_id");
   const fs::path model_path = ModelPath(manifest.at("model"));
@@ -189,11 +206,20 @@ TEST_P(GoldenTest, MatchesLlamaCpp) {
       << (downloaded ? "; fetch it with `" + FetchCommand() + "`" : std::string());
   auto file = GgufFile::Open(model_path.string());
   ASSERT_TRUE(file.ok()) << file.status().ToString();
-  auto model = Model::Load(std::shared_ptr<const GgufFile>(std::move(file).value()), {2});
+  ModelOptions options;
+  options.n_threads = 2;
+  options.pack_weights = pack_weights;
+  auto model = Model::Load(std::shared_ptr<const GgufFile>(std::move(file).value()), options);
   ASSERT_TRUE(model.ok()) << model.status().ToString();
   for (const json& prompt : manifest.at("prompts")) {
-    CheckPrompt(**model, prompt, GetParam().parent_path(), id);
+    CheckPrompt(**model, prompt, manifest_path.parent_path(), id, agreement);
   }
+}
+
+TEST_P(GoldenTest, MatchesLlamaCpp) { CheckModel(GetParam(), true, kPackedAgreement); }
+
+TEST_P(GoldenTest, RowMajorKernelsMatchLlamaCppTightly) {
+  CheckModel(GetParam(), false, kRowMajorAgreement);
 }
 
 INSTANTIATE_TEST_SUITE_P(Models, GoldenTest, ::testing::ValuesIn(Manifests()),
