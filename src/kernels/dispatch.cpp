@@ -92,9 +92,7 @@ TypeKernels TypeKernelsFor(Isa isa, TensorType type) {
 
 // AVX-512 machines use the AVX2 GEMMs for prompt batches: they equal the AVX2
 // vec_dot bit for bit, as the AVX-512 vec_dot does for the quantized types.
-GemmFn GemmFor(Isa isa, TensorType type) {
-  return isa == Isa::kScalar ? nullptr : Avx2Gemm(type);
-}
+GemmFn GemmFor(Isa isa, TensorType type) { return isa == Isa::kScalar ? nullptr : Avx2Gemm(type); }
 
 GemmFn KQuantGemmFor(Isa isa, TensorType type) {
   return isa == Isa::kScalar ? nullptr : Avx2KQuantGemm(type);
