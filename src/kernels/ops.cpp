@@ -263,7 +263,12 @@ void DotF16GemvRowsScalar(const uint16_t* rows, int64_t stride, int64_t n_rows, 
 }
 
 void RotateHeadScalar(float* v, const float* cos, const float* sin, int32_t n_pairs, bool neox) {
-  for (int32_t i = 0; i < n_pairs; ++i) {
+  RotatePairs(v, cos, sin, 0, n_pairs, neox);
+}
+
+void RotatePairs(float* v, const float* cos, const float* sin, int32_t first, int32_t n_pairs,
+                 bool neox) {
+  for (int32_t i = first; i < n_pairs; ++i) {
     const int32_t i0 = neox ? i : 2 * i;
     const int32_t i1 = neox ? i + n_pairs : 2 * i + 1;
     const float x0 = v[i0];

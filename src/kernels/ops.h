@@ -170,6 +170,9 @@ void FloatToHalfRowScalar(const float* src, uint16_t* dst, int64_t n);
 void FloatToHalfRowAvx2(const float* src, uint16_t* dst, int64_t n);
 // The part of DotF16Gemv past the last whole step of 32: added in double.
 float DotF16GemvTail(float sum, const uint16_t* a, const uint16_t* b, int64_t n);
+// RotateHeadScalar's rotation of the pairs first .. n_pairs - 1 only (the AVX2 tail).
+void RotatePairs(float* v, const float* cos, const float* sin, int32_t first, int32_t n_pairs,
+                 bool neox);
 // sum + a[i] * b[i] for i < n, each product rounded to f32 before adding.
 float DotF16Tail(float sum, const uint16_t* a, const uint16_t* b, int64_t n);
 }  // namespace internal

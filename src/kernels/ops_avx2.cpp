@@ -189,14 +189,7 @@ void RotateHeadAvx2(float* v, const float* cos, const float* sin, int32_t n_pair
       _mm256_storeu_ps(v + 2 * i, _mm256_blend_ps(first, second, 0xaa));
     }
   }
-  for (; i < n_pairs; ++i) {
-    const int32_t i0 = neox ? i : 2 * i;
-    const int32_t i1 = neox ? i + n_pairs : 2 * i + 1;
-    const float x0 = v[i0];
-    const float x1 = v[i1];
-    v[i0] = std::fma(x0, cos[i], -(x1 * sin[i]));
-    v[i1] = std::fma(x0, sin[i], x1 * cos[i]);
-  }
+  RotatePairs(v, cos, sin, i, n_pairs, neox);  // the pairs past the last whole register
 }
 
 float ScaleRowAndMaxAvx2(float* x, int64_t n, float scale) {
