@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "engine/completion_service.h"
+#include "engine/completion_test_util.h"
 #include "testing/test_paths.h"
 
 namespace hearth {
@@ -59,28 +60,9 @@ std::shared_ptr<LoadedModel> LoadStories(RecordingModel** recording = nullptr) {
   return *loaded;
 }
 
-struct Output {
-  std::vector<int32_t> tokens;
-  std::vector<float> probs;  // each token's probability and its top 2, in order: any change
-                             // in the logits shows here
-  std::string text;
-  CompletionEvent done;
-};
+using Output = testing::DrainedCompletion;
 
-Output Drain(Completion& completion) {
-  Output out;
-  CompletionEvent event;
-  while (completion.Next(event)) {
-    out.text += event.text;
-    if (event.kind == CompletionEvent::Kind::kToken) {
-      out.tokens.push_back(event.token.token);
-      out.probs.push_back(event.token.prob);
-      for (const TokenProb& top : event.token.top) out.probs.push_back(top.prob);
-    }
-    if (event.kind == CompletionEvent::Kind::kDone) out.done = event;
-  }
-  return out;
-}
+Output Drain(Completion& completion) { return testing::DrainCompletion(completion); }
 
 // Eight different requests: prompts of different lengths, greedy and sampled.
 std::vector<CompletionRequest> Requests(const LoadedModel& model) {

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "engine/completion_service.h"
+#include "engine/completion_test_util.h"
 #include "engine/engine_test_fakes.h"
 
 namespace hearth {
@@ -22,27 +23,9 @@ using testing::MakeFakeLoadedModel;
 // Token ids of the fake vocabulary.
 constexpr int32_t kBos = 0, kEos = 1, kA = 2, kB = 3, kC = 4, kSpace = 5;
 
-struct Output {
-  std::string text;  // kToken texts and the kDone text
-  std::vector<int32_t> tokens;
-  std::vector<std::string> pieces;  // the text of each kToken event
-  CompletionEvent done;
-};
+using Output = testing::DrainedCompletion;
 
-Output Drain(Completion& completion) {
-  Output out;
-  CompletionEvent event;
-  while (completion.Next(event)) {
-    out.text += event.text;
-    if (event.kind == CompletionEvent::Kind::kToken) {
-      out.tokens.push_back(event.token.token);
-      out.pieces.push_back(event.text);
-    } else {
-      out.done = event;
-    }
-  }
-  return out;
-}
+Output Drain(Completion& completion) { return testing::DrainCompletion(completion); }
 
 CompletionRequest Greedy(std::vector<int32_t> prompt, int32_t max_tokens = -1) {
   CompletionRequest request;
