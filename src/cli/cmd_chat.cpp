@@ -291,9 +291,8 @@ void RegisterChatCommand(CLI::App& app, ExitCode& exit_code) {
   options->flags.max_tokens = -1;  // an answer ends at the model's end of turn
   auto* cmd = app.add_subcommand("chat", "Chat with a model in the terminal");
   cmd->footer(
-      "MODEL defaults to $HEARTH_MODEL, else $XDG_DATA_HOME/hearth/models/" +
-      std::string(kDefaultModelFileName) +
-      ".\nIn a terminal: type /help for the commands; end a line with \\ to continue it, or "
+      DefaultModelHelp() +
+      "\nIn a terminal: type /help for the commands; end a line with \\ to continue it, or "
       "enclose several lines between two lines holding only \"\"\".\nFrom a pipe: each line is "
       "one message; each answer is printed on stdout, followed by a newline.");
   cmd->add_option("model", options->flags.model_path, "GGUF model file");

@@ -127,9 +127,8 @@ void RegisterRunCommand(CLI::App& app, ExitCode& exit_code) {
   auto options = std::make_shared<RunOptions>();
   auto* cmd = app.add_subcommand("run", "Answer a prompt with a model, streaming the text");
   cmd->footer(
-      "MODEL defaults to $HEARTH_MODEL, else $XDG_DATA_HOME/hearth/models/" +
-      std::string(kDefaultModelFileName) +
-      ".\nOn a model with a chat template the prompt is sent as one user message (a one-turn "
+      DefaultModelHelp() +
+      "\nOn a model with a chat template the prompt is sent as one user message (a one-turn "
       "chat); --raw completes it as plain text, as on a model without a template.\nThe "
       "generated text goes to stdout; speeds and diagnostics to stderr.");
   cmd->add_option("model", options->flags.model_path, "GGUF model file");

@@ -74,4 +74,9 @@ Result<ModelForGeneration> LoadModelForGeneration(const GenerationFlags& flags) 
   return out;
 }
 
+std::string DefaultModelHelp() {
+  return "MODEL defaults to $HEARTH_MODEL, else $XDG_DATA_HOME/hearth/models/" +
+         std::string(kDefaultModelFileName) + ".";
+}
+
 }  // namespace hearth::cli

@@ -32,6 +32,8 @@ inline constexpr int32_t kDefaultContext = 4096;
 // Adds -n, --temp, --top-k, --top-p, --min-p, the penalties, -s, -t, -c, -b
 // and -v to `cmd` (the MODEL positional is each command's own).
 void AddGenerationFlags(CLI::App* cmd, GenerationFlags& flags);
+// The help footer's first sentence for commands whose MODEL is optional: where the default is.
+std::string DefaultModelHelp();
 
 // Checks the flags (before any model is loaded) and picks the seed when it is -1.
 Status PrepareGenerationFlags(GenerationFlags& flags);
