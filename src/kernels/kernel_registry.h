@@ -112,6 +112,11 @@ struct PackedTypeKernels {
   PackGroupFn pack = nullptr;
   UnpackGroupRowFn unpack_row = nullptr;
   PackedGemmFn gemm = nullptr;
+  // Optional: the same product for n_tokens == 1 (generation), with the numerics of `gemm`
+  // for that output (the same integer block dot products, the same f32 operations in the
+  // same order), so a token alone equals that token in a batch bit for bit. Null: `gemm`
+  // runs with one token.
+  PackedGemmFn gemv = nullptr;
 };
 // Q4_0, Q4_1, Q5_0, Q5_1, Q8_0 on AVX2 (packed_legacy*.cpp).
 PackedTypeKernels Avx2PackedLegacy(TensorType type);

@@ -104,7 +104,9 @@ void MatMulPacked(const TensorView& w, const float* x, int64_t n_tokens, float* 
   const int64_t n_in = w.row_elems();
   const int64_t n_out = w.rows();
   const TensorType act_type = ActivationTypeFor(w.type);
-  const internal::PackedGemmFn gemm = internal::PackedKernelsFor(kernels.isa, w.type).gemm;
+  const internal::PackedTypeKernels packed = internal::PackedKernelsFor(kernels.isa, w.type);
+  const internal::PackedGemmFn gemm =
+      n_tokens == 1 && packed.gemv != nullptr ? packed.gemv : packed.gemm;
   const bool legacy = act_type == TensorType::kQ8_0 || act_type == TensorType::kQ8_1;
   const uint64_t act_row_bytes = RowBytes(act_type, static_cast<uint64_t>(n_in)).value_or(0);
   const uint8_t* act = QuantizeActivations(x, n_tokens, n_in, act_type,

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 
 #include "core/tensor.h"
 #include "core/thread_pool.h"
@@ -17,6 +18,19 @@ namespace hearth::kernels {
 // unpacked and multiplied by vec_dot (slow but correct).
 void MatMul(const TensorView& w, const float* x, int64_t n_tokens, float* y, ThreadPool& pool,
             const KernelSet& kernels = BestKernels());
+
+// One product of MatMulMany: y = w x, y: [n_tokens, w.rows()].
+struct LinearOutput {
+  const TensorView* w = nullptr;
+  float* y = nullptr;
+};
+
+// Several linear layers on the same input x ([n_tokens, n_in], every w has n_in columns):
+// each y equals MatMul(*w, x, ...)'s bit for bit, but activations are quantized once per
+// activation type and the rows of all the matrices are shared among the threads in one
+// parallel operation (one dispatch and one wait instead of one per matrix: Q/K/V, gate/up).
+void MatMulMany(std::span<const LinearOutput> products, const float* x, int64_t n_tokens,
+                ThreadPool& pool, const KernelSet& kernels = BestKernels());
 
 // Row `row` of an embedding table (any supported type, row-major or packed) as floats:
 // dst[0..ne[0]).
