@@ -1,6 +1,7 @@
 #include "kernels/matmul.h"
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 #include <vector>
 
@@ -97,55 +98,124 @@ const uint8_t* QuantizeActivations(const float* x, int64_t n_tokens, int64_t n_i
   return scratch;
 }
 
-// MatMul on a packed weight (kernels/packed.h): the packed GEMM of the ISA over row groups,
-// or, on an ISA without one, each row unpacked and multiplied by vec_dot.
-void MatMulPacked(const TensorView& w, const float* x, int64_t n_tokens, float* y, ThreadPool& pool,
-                  const KernelSet& kernels) {
+// The packed kernel that multiplies w by n_tokens tokens on `isa`, or null when the ISA has
+// no packed GEMM for w's type.
+internal::PackedGemmFn PackedKernelFor(const TensorView& w, int64_t n_tokens, Isa isa) {
+  const internal::PackedTypeKernels packed = internal::PackedKernelsFor(isa, w.type);
+  return n_tokens == 1 && packed.gemv != nullptr ? packed.gemv : packed.gemm;
+}
+
+bool IsLegacyActivation(TensorType act_type) {
+  return act_type == TensorType::kQ8_0 || act_type == TensorType::kQ8_1;
+}
+
+// MatMul on a packed weight of a type without a packed kernel on this ISA: each row
+// unpacked and multiplied by vec_dot (slow but correct).
+void MatMulUnpackingRows(const TensorView& w, const float* x, int64_t n_tokens, float* y,
+                         ThreadPool& pool, const KernelSet& kernels) {
   const int64_t n_in = w.row_elems();
   const int64_t n_out = w.rows();
   const TensorType act_type = ActivationTypeFor(w.type);
-  const internal::PackedTypeKernels packed = internal::PackedKernelsFor(kernels.isa, w.type);
-  const internal::PackedGemmFn gemm =
-      n_tokens == 1 && packed.gemv != nullptr ? packed.gemv : packed.gemm;
-  const bool legacy = act_type == TensorType::kQ8_0 || act_type == TensorType::kQ8_1;
   const uint64_t act_row_bytes = RowBytes(act_type, static_cast<uint64_t>(n_in)).value_or(0);
   const uint8_t* act = QuantizeActivations(x, n_tokens, n_in, act_type,
                                            internal::TypeKernelsFor(kernels.isa, act_type).quantize,
-                                           act_row_bytes, gemm != nullptr && legacy, pool);
+                                           act_row_bytes, /*block_major=*/false, pool);
   const uint64_t row_bytes = w.row_bytes();
-  if (gemm == nullptr) {
-    const internal::VecDotFn vec_dot = internal::TypeKernelsFor(kernels.isa, w.type).vec_dot;
-    pool.ParallelFor(n_out, [&](int64_t begin, int64_t end) {
-      thread_local std::vector<uint8_t> row;
-      row.resize(row_bytes);
-      for (int64_t r = begin; r < end; ++r) {
-        UnpackRow(w, r, row.data());
-        for (int64_t t = 0; t < n_tokens; ++t) {
-          y[t * n_out + r] =
-              vec_dot(n_in, row.data(), act + static_cast<uint64_t>(t) * act_row_bytes);
-        }
+  const internal::VecDotFn vec_dot = internal::TypeKernelsFor(kernels.isa, w.type).vec_dot;
+  pool.ParallelFor(n_out, [&](int64_t begin, int64_t end) {
+    thread_local std::vector<uint8_t> row;
+    row.resize(row_bytes);
+    for (int64_t r = begin; r < end; ++r) {
+      UnpackRow(w, r, row.data());
+      for (int64_t t = 0; t < n_tokens; ++t) {
+        y[t * n_out + r] =
+            vec_dot(n_in, row.data(), act + static_cast<uint64_t>(t) * act_row_bytes);
       }
-    });
-    return;
+    }
+  });
+}
+
+// One packed product of a shared dispatch: its row groups are numbered from first_group
+// in the dispatch's combined numbering.
+struct PackedPart {
+  internal::PackedGemmFn kernel = nullptr;
+  const uint8_t* w = nullptr;
+  uint64_t group_bytes = 0;
+  int64_t n_blocks = 0;
+  int64_t first_group = 0;
+  int64_t n_groups = 0;
+  float* y = nullptr;  // [n_tokens, n_groups * kPackRows]
+};
+
+// At most this many products share one dispatch (Q/K/V, gate/up); more go one by one.
+constexpr size_t kMaxSharedProducts = 4;
+
+// Whether every product is a packed weight with a packed kernel on this ISA, of n_in
+// columns, whose activations are quantized to the same type: then one quantization and
+// one dispatch serve them all.
+bool CanShareDispatch(std::span<const LinearOutput> products, int64_t n_tokens, Isa isa) {
+  if (products.empty() || products.size() > kMaxSharedProducts) return false;
+  const TensorView& first = *products[0].w;
+  for (const LinearOutput& p : products) {
+    if (p.w->layout != TensorLayout::kPacked || p.w->row_elems() != first.row_elems() ||
+        ActivationTypeFor(p.w->type) != ActivationTypeFor(first.type) ||
+        PackedKernelFor(*p.w, n_tokens, isa) == nullptr) {
+      return false;
+    }
   }
-  const int64_t n_blocks = legacy ? n_in / kQk : n_in / kQkK;
+  return true;
+}
+
+// y = w x for every product (CanShareDispatch holds): the activations are quantized once
+// and the row groups of all the products are split among the threads in one ParallelFor.
+// Each output is computed by the same kernel as alone (the packed kernels' results do not
+// depend on how row groups are split), so results equal MatMul's bit for bit.
+void MatMulPackedShared(std::span<const LinearOutput> products, const float* x, int64_t n_tokens,
+                        ThreadPool& pool, const KernelSet& kernels) {
+  const TensorView& first = *products[0].w;
+  const int64_t n_in = first.row_elems();
+  const TensorType act_type = ActivationTypeFor(first.type);
+  const bool legacy = IsLegacyActivation(act_type);
+  const uint64_t act_row_bytes = RowBytes(act_type, static_cast<uint64_t>(n_in)).value_or(0);
+  const uint8_t* act = QuantizeActivations(x, n_tokens, n_in, act_type,
+                                           internal::TypeKernelsFor(kernels.isa, act_type).quantize,
+                                           act_row_bytes, legacy, pool);
   const internal::GemmActivations acts = BlockMajorView(n_tokens, n_in / kQk, gemm_scratch);
-  const uint64_t group_bytes = row_bytes * kPackRows;
-  const auto* w_data = static_cast<const uint8_t*>(w.data);
-  // y: [n_tokens, n_out]; each thread takes a contiguous range of row groups.
-  pool.ParallelFor(n_out / kPackRows, [&](int64_t begin, int64_t end) {
-    internal::PackedGemmArgs args;
-    args.w = w_data + static_cast<uint64_t>(begin) * group_bytes;
-    args.group_bytes = group_bytes;
-    args.n_groups = end - begin;
-    args.n_blocks = n_blocks;
-    args.n_tokens = n_tokens;
-    args.act = legacy ? &acts : nullptr;
-    args.act_rows = act;
-    args.act_row_bytes = act_row_bytes;
-    args.y = y + begin * kPackRows;
-    args.y_stride = n_out;
-    gemm(args);
+
+  std::array<PackedPart, kMaxSharedProducts> parts;
+  int64_t n_groups = 0;
+  for (size_t i = 0; i < products.size(); ++i) {
+    const TensorView& w = *products[i].w;
+    PackedPart& part = parts[i];
+    part.kernel = PackedKernelFor(w, n_tokens, kernels.isa);
+    part.w = static_cast<const uint8_t*>(w.data);
+    part.group_bytes = w.row_bytes() * kPackRows;
+    part.n_blocks = legacy ? n_in / kQk : n_in / kQkK;
+    part.first_group = n_groups;
+    part.n_groups = w.rows() / kPackRows;
+    part.y = products[i].y;
+    n_groups += part.n_groups;
+  }
+  const std::span<const PackedPart> used(parts.data(), products.size());
+  // Groups [begin, end) of the combined numbering, product by product.
+  pool.ParallelFor(n_groups, [&](int64_t begin, int64_t end) {
+    for (const PackedPart& part : used) {
+      const int64_t lo = std::max(begin, part.first_group) - part.first_group;
+      const int64_t hi = std::min(end, part.first_group + part.n_groups) - part.first_group;
+      if (lo >= hi) continue;
+      internal::PackedGemmArgs args;
+      args.w = part.w + static_cast<uint64_t>(lo) * part.group_bytes;
+      args.group_bytes = part.group_bytes;
+      args.n_groups = hi - lo;
+      args.n_blocks = part.n_blocks;
+      args.n_tokens = n_tokens;
+      args.act = legacy ? &acts : nullptr;
+      args.act_rows = act;
+      args.act_row_bytes = act_row_bytes;
+      args.y = part.y + lo * kPackRows;
+      args.y_stride = part.n_groups * kPackRows;
+      part.kernel(args);
+    }
   });
 }
 
@@ -154,7 +224,12 @@ void MatMulPacked(const TensorView& w, const float* x, int64_t n_tokens, float* 
 void MatMul(const TensorView& w, const float* x, int64_t n_tokens, float* y, ThreadPool& pool,
             const KernelSet& kernels) {
   if (w.layout == TensorLayout::kPacked) {
-    MatMulPacked(w, x, n_tokens, y, pool, kernels);
+    const LinearOutput product{&w, y};
+    if (CanShareDispatch({&product, 1}, n_tokens, kernels.isa)) {
+      MatMulPackedShared({&product, 1}, x, n_tokens, pool, kernels);
+    } else {
+      MatMulUnpackingRows(w, x, n_tokens, y, pool, kernels);
+    }
     return;
   }
   const int64_t n_in = w.row_elems();
@@ -225,6 +300,15 @@ void MatMul(const TensorView& w, const float* x, int64_t n_tokens, float* y, Thr
       }
     }
   });
+}
+
+void MatMulMany(std::span<const LinearOutput> products, const float* x, int64_t n_tokens,
+                ThreadPool& pool, const KernelSet& kernels) {
+  if (CanShareDispatch(products, n_tokens, kernels.isa)) {
+    MatMulPackedShared(products, x, n_tokens, pool, kernels);
+    return;
+  }
+  for (const LinearOutput& p : products) MatMul(*p.w, x, n_tokens, p.y, pool, kernels);
 }
 
 void GetRow(const TensorView& table, int64_t row, float* dst, const KernelSet& kernels) {

@@ -193,5 +193,57 @@ TEST(PackedTest, BatchEqualsTokenByTokenForAnyThreadSplit) {
   }
 }
 
+// MatMulMany equals one MatMul per product bit for bit: products sharing one activation
+// type (one quantization and one dispatch), mixed activation types, a row-major weight and
+// more products than one dispatch takes (the fallbacks), for 1 and 6 tokens and 1-3 threads.
+TEST(PackedTest, MatMulManyEqualsOneMatMulPerProduct) {
+  if (!HavePackedKernels()) GTEST_SKIP() << "this CPU has no AVX2";
+  std::mt19937 rng(6);
+  ThreadPool setup(1);
+  const int64_t n_in = 512;
+  struct Spec {
+    TensorType type;
+    int64_t n_out;
+  };
+  const std::vector<std::vector<Spec>> cases = {
+      {{TensorType::kQ4_0, 64}, {TensorType::kQ4_0, 16}, {TensorType::kQ4_0, 16}},
+      {{TensorType::kQ8_0, 24}, {TensorType::kQ5_0, 40}},
+      {{TensorType::kQ4_K, 32}, {TensorType::kQ6_K, 8}, {TensorType::kQ5_K, 16}},
+      {{TensorType::kQ4_1, 16}, {TensorType::kQ4_0, 8}},
+      {{TensorType::kQ5_1, 8},
+       {TensorType::kQ5_1, 8},
+       {TensorType::kQ5_1, 8},
+       {TensorType::kQ5_1, 8},
+       {TensorType::kQ5_1, 16}},
+  };
+  for (size_t c = 0; c < cases.size(); ++c) {
+    std::vector<TestWeight> weights;
+    for (const Spec& spec : cases[c])
+      weights.push_back(MakeWeight(spec.type, n_in, spec.n_out, rng, setup));
+    for (bool row_major_first : {false, true}) {
+      for (int64_t n_tokens : {1, 6}) {
+        const std::vector<float> x = RandomFloats(n_in * n_tokens, rng);
+        for (int threads : {1, 2, 3}) {
+          SCOPED_TRACE(fmt::format("case {} row_major_first={} n_tokens={} threads={}", c,
+                                   row_major_first, n_tokens, threads));
+          ThreadPool pool(threads);
+          std::vector<std::vector<float>> many, alone;
+          std::vector<LinearOutput> products;
+          for (size_t i = 0; i < weights.size(); ++i) {
+            many.emplace_back(weights[i].packed.rows() * n_tokens, NAN);
+            alone.emplace_back(weights[i].packed.rows() * n_tokens, NAN);
+            const TensorView& w = row_major_first && i == 0 ? weights[i].view : weights[i].packed;
+            products.push_back({&w, many.back().data()});
+            MatMul(w, x.data(), n_tokens, alone.back().data(), pool, KernelsFor(Isa::kAvx2));
+          }
+          MatMulMany(products, x.data(), n_tokens, pool, KernelsFor(Isa::kAvx2));
+          for (size_t i = 0; i < weights.size(); ++i)
+            EXPECT_EQ(many[i], alone[i]) << "product " << i;
+        }
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace hearth::kernels

@@ -48,9 +48,10 @@ void SelfAttention(const float* in, const AttentionWeights& w, const AttentionCo
   Grow(ws.attn, n * q_dim);
   {
     profile::Scope timer(profile::Op::kMatMulQkv);
-    kernels::MatMul(w.wq, in, n, ws.q.data(), pool);  // [n, n_head * head_dim]
-    kernels::MatMul(w.wk, in, n, ws.k.data(), pool);  // [n, n_head_kv * head_dim]
-    kernels::MatMul(w.wv, in, n, ws.v.data(), pool);  // [n, n_head_kv * head_dim]
+    // q: [n, n_head * head_dim]; k, v: [n, n_head_kv * head_dim]. One dispatch for the three.
+    const kernels::LinearOutput qkv[] = {
+        {&w.wq, ws.q.data()}, {&w.wk, ws.k.data()}, {&w.wv, ws.v.data()}};
+    kernels::MatMulMany(qkv, in, n, pool);
   }
   {
     profile::Scope timer(profile::Op::kRope);
@@ -98,8 +99,9 @@ void GatedFfn(const float* in, const FfnWeights& w, GatedActivation act, int64_t
   Grow(ws.up, n_tokens * n_ff);
   {
     profile::Scope timer(profile::Op::kMatMulFfn);
-    kernels::MatMul(w.gate, in, n_tokens, ws.gate.data(), pool);  // [n, n_ff]
-    kernels::MatMul(w.up, in, n_tokens, ws.up.data(), pool);      // [n, n_ff]
+    // gate, up: [n, n_ff], in one dispatch.
+    const kernels::LinearOutput gate_up[] = {{&w.gate, ws.gate.data()}, {&w.up, ws.up.data()}};
+    kernels::MatMulMany(gate_up, in, n_tokens, pool);
   }
   {
     profile::Scope timer(profile::Op::kActivation);
