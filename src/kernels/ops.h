@@ -153,6 +153,21 @@ void DotF16GemvRowsScalar(const uint16_t* rows, int64_t stride, int64_t n_rows, 
                           int64_t n, float* out);
 void DotF16GemvRowsAvx2(const uint16_t* rows, int64_t stride, int64_t n_rows, const uint16_t* x,
                         int64_t n, float* out);
+// c[j][i] = DotF16(a + i * lda, b[j] rounded to fp16, n) bit for bit, for
+// i < n_a, j < n_b: b[j] holds fp16 values in f32 and n is a multiple of 8.
+// Each fp16 value of `a` is converted once per tile of up to 3 rows of b.
+// The scores of many keys against many queries, or the outputs of many value
+// rows for many queries (attention of a batch of tokens).
+void DotF16TileAvx2(const uint16_t* a, int64_t lda, int64_t n_a, const float* const* b, int64_t n_b,
+                    int64_t n, float* const* c);
+// dst[i] = HalfToFloat(FloatToHalf(x[i] * scale)): ScaledToHalfRow read back in f32.
+void ScaledToHalfToFloatRowAvx2(const float* x, float scale, float* dst, int64_t n);
+// AttentionBatch one (token, head) pair at a time (the order of llama.cpp's
+// computation, and the path of CPUs without AVX2): the reference the tiled
+// path must equal bit for bit.
+void AttentionBatchByPairs(std::span<const AttentionSequence> sequences,
+                           const AttentionShape& shape, const AttentionParams& params,
+                           ThreadPool& pool);
 // ApplyRope's rotation of one head's n_pairs pairs (i, i + n_pairs if neox,
 // else 2i, 2i + 1) by the angles whose cos/sin are given.
 void RotateHeadScalar(float* v, const float* cos, const float* sin, int32_t n_pairs, bool neox);
