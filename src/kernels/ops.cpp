@@ -313,8 +313,20 @@ void SwiGluScalar(const float* gate, const float* up, float* y, int64_t n) {
 }  // namespace internal
 
 void GeGlu(const float* gate, const float* up, float* y, int64_t n) {
+  static const auto fn =
+      kernels::BestIsa() >= kernels::Isa::kAvx2 ? internal::GeGluAvx2 : internal::GeGluScalar;
+  fn(gate, up, y, n);
+}
+
+namespace internal {
+
+void GeGluScalar(const float* gate, const float* up, float* y, int64_t n) {
   for (int64_t i = 0; i < n; ++i) y[i] = Gelu(gate[i]) * up[i];
 }
+
+const uint16_t* GeluHalfTable() { return GeluTable().data(); }
+
+}  // namespace internal
 
 namespace internal {
 

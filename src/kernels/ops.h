@@ -37,6 +37,24 @@ void AddRowBias(float* x, const float* bias, int64_t rows, int64_t n_bias);
 // x[i] *= s.
 void Scale(float* x, int64_t n, float s);
 
+// The operations above and the gated activations over many rows, split among
+// `pool`'s threads by whole rows (or, for Add, contiguous ranges), so each row
+// is computed exactly as the single-threaded call computes it. Inputs too
+// small to pay for a dispatch run on the caller.
+void RmsNorm(const float* x, const float* w, float* y, int64_t rows, int64_t n, float eps,
+             ThreadPool& pool);
+void Add(const float* a, const float* b, float* y, int64_t n, ThreadPool& pool);
+// Row r: y[r*n ..] = act(gate[r*n ..]) * up[r*n ..] (SwiGlu or GeGlu of each row).
+void SwiGluRows(const float* gate, const float* up, float* y, int64_t rows, int64_t n,
+                ThreadPool& pool);
+void GeGluRows(const float* gate, const float* up, float* y, int64_t rows, int64_t n,
+               ThreadPool& pool);
+
+// dst[c * dst_stride + r] = FloatToHalf(src[r * src_stride + c]) for r < n_rows,
+// c < n_cols: rows of f32 stored transposed as fp16 (the V cache's layout).
+void TransposeToHalf(const float* src, int64_t n_rows, int64_t n_cols, int64_t src_stride,
+                     uint16_t* dst, int64_t dst_stride);
+
 struct RopeParams {
   int32_t n_dims = 0;  // rotated dimensions per head (<= head_dim); the rest pass through
   float freq_base = 10000.0f;
@@ -168,6 +186,15 @@ void ScaledToHalfToFloatRowAvx2(const float* x, float scale, float* dst, int64_t
 void AttentionBatchByPairs(std::span<const AttentionSequence> sequences,
                            const AttentionShape& shape, const AttentionParams& params,
                            ThreadPool& pool);
+// TransposeToHalf (the AVX2 one converts and transposes 8x8 blocks).
+void TransposeToHalfScalar(const float* src, int64_t n_rows, int64_t n_cols, int64_t src_stride,
+                           uint16_t* dst, int64_t dst_stride);
+void TransposeToHalfAvx2(const float* src, int64_t n_rows, int64_t n_cols, int64_t src_stride,
+                         uint16_t* dst, int64_t dst_stride);
+void GeGluScalar(const float* gate, const float* up, float* y, int64_t n);
+void GeGluAvx2(const float* gate, const float* up, float* y, int64_t n);
+// ggml's GELU table: the fp16 GELU of every fp16 value (Gelu between -10 and 10).
+const uint16_t* GeluHalfTable();
 // ApplyRope's rotation of one head's n_pairs pairs (i, i + n_pairs if neox,
 // else 2i, 2i + 1) by the angles whose cos/sin are given.
 void RotateHeadScalar(float* v, const float* cos, const float* sin, int32_t n_pairs, bool neox);

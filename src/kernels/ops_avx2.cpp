@@ -252,4 +252,68 @@ float DotF16Avx2(const uint16_t* a, const uint16_t* b, int64_t n) {
   return DotF16Tail(_mm_cvtss_f32(r), a + i, b + i, n - i);
 }
 
+void GeGluAvx2(const float* gate, const float* up, float* y, int64_t n) {
+  // Gelu's steps on 8 lanes: fp16 of x (F16C rounds as FloatToHalf), the
+  // table's fp16 GELU, and ggml's short-cuts past -10 and 10.
+  const uint16_t* table = GeluHalfTable();
+  const __m256 lo = _mm256_set1_ps(-10.0f);
+  const __m256 hi = _mm256_set1_ps(10.0f);
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const __m256 x = _mm256_loadu_ps(gate + i);
+    alignas(16) uint16_t h[8];
+    _mm_store_si128(reinterpret_cast<__m128i*>(h), _mm256_cvtps_ph(x, _MM_FROUND_TO_NEAREST_INT));
+    for (uint16_t& v : h) v = table[v];
+    __m256 g = _mm256_cvtph_ps(_mm_load_si128(reinterpret_cast<const __m128i*>(h)));
+    g = _mm256_blendv_ps(g, _mm256_setzero_ps(), _mm256_cmp_ps(x, lo, _CMP_LE_OQ));
+    g = _mm256_blendv_ps(g, x, _mm256_cmp_ps(x, hi, _CMP_GE_OQ));
+    _mm256_storeu_ps(y + i, _mm256_mul_ps(g, _mm256_loadu_ps(up + i)));
+  }
+  GeGluScalar(gate + i, up + i, y + i, n - i);
+}
+
+void TransposeToHalfAvx2(const float* src, int64_t n_rows, int64_t n_cols, int64_t src_stride,
+                         uint16_t* dst, int64_t dst_stride) {
+  // 8x8 blocks: 8 rows converted to fp16, transposed in registers (16-, 32-,
+  // then 64-bit interleaves), stored as 8 runs of 8 positions.
+  const int64_t rows8 = n_rows & ~int64_t{7};
+  const int64_t cols8 = n_cols & ~int64_t{7};
+  for (int64_t r = 0; r < rows8; r += 8) {
+    for (int64_t c = 0; c < cols8; c += 8) {
+      __m128i h[8];
+      for (int k = 0; k < 8; ++k) {
+        h[k] = _mm256_cvtps_ph(_mm256_loadu_ps(src + (r + k) * src_stride + c),
+                               _MM_FROUND_TO_NEAREST_INT);
+      }
+      __m128i t[8], u[8];
+      for (int k = 0; k < 4; ++k) {
+        t[2 * k] = _mm_unpacklo_epi16(h[2 * k], h[2 * k + 1]);      // cols 0-3 of rows 2k, 2k+1
+        t[2 * k + 1] = _mm_unpackhi_epi16(h[2 * k], h[2 * k + 1]);  // cols 4-7
+      }
+      for (int half = 0; half < 2; ++half) {  // rows 0-3, then 4-7
+        const __m128i* tt = t + 4 * half;
+        u[4 * half + 0] = _mm_unpacklo_epi32(tt[0], tt[2]);  // cols 0, 1
+        u[4 * half + 1] = _mm_unpackhi_epi32(tt[0], tt[2]);  // cols 2, 3
+        u[4 * half + 2] = _mm_unpacklo_epi32(tt[1], tt[3]);  // cols 4, 5
+        u[4 * half + 3] = _mm_unpackhi_epi32(tt[1], tt[3]);  // cols 6, 7
+      }
+      for (int k = 0; k < 4; ++k) {
+        uint16_t* d0 = dst + (c + 2 * k) * dst_stride + r;
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(d0), _mm_unpacklo_epi64(u[k], u[4 + k]));
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(d0 + dst_stride),
+                         _mm_unpackhi_epi64(u[k], u[4 + k]));
+      }
+    }
+    for (int64_t k = r; k < r + 8; ++k) {  // columns past the last whole block
+      for (int64_t c = cols8; c < n_cols; ++c) {
+        dst[c * dst_stride + k] = FloatToHalf(src[k * src_stride + c]);
+      }
+    }
+  }
+  for (int64_t r = rows8; r < n_rows; ++r) {  // rows past the last whole block
+    for (int64_t c = 0; c < n_cols; ++c)
+      dst[c * dst_stride + r] = FloatToHalf(src[r * src_stride + c]);
+  }
+}
+
 }  // namespace hearth::ops::internal
