@@ -180,6 +180,12 @@ void DotF16TileAvx2(const uint16_t* a, int64_t lda, int64_t n_a, const float* co
                     int64_t n, float* const* c);
 // dst[i] = HalfToFloat(FloatToHalf(x[i] * scale)): ScaledToHalfRow read back in f32.
 void ScaledToHalfToFloatRowAvx2(const float* x, float scale, float* dst, int64_t n);
+// One query's softmax weights over n scores (n a multiple of 8) of which
+// [first, last] are visible: bit for bit AttendOne's ScaleRowAndMax,
+// ExpShiftedRow (0 outside [first, last]), SumInGroupsOf8 and
+// ScaledToHalfRow, with the weights read back in f32 into probs[0..n).
+// x is overwritten.
+void SoftmaxGroupsAvx2(float* x, int64_t n, int64_t first, int64_t last, float scale, float* probs);
 // AttentionBatch one (token, head) pair at a time (the order of llama.cpp's
 // computation, and the path of CPUs without AVX2): the reference the tiled
 // path must equal bit for bit.

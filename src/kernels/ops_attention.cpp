@@ -175,15 +175,11 @@ void TileSoftmax(float* row, int32_t lo, int32_t p1, int64_t base, int64_t p_beg
       row[rel(j)] = params.softcap * std::tanh(row[rel(j)] * (1.0f / params.softcap));
     }
   }
-  const float max = ScaleRowAndMax(row + rel(lo), p1 - lo + 1, params.scale);
   const int64_t begin = lo & ~int64_t{7};
   const int64_t end = (static_cast<int64_t>(p1) + 8) & ~int64_t{7};
-  std::fill(row + rel(begin), row + rel(lo), 0.0f);
-  std::fill(row + rel(p1) + 1, row + rel(end), 0.0f);
-  ExpShiftedRow(row + rel(lo), p1 - lo + 1, max);
-  const float inv = static_cast<float>(1.0 / SumInGroupsOf8(row, rel(begin), rel(end)));
   std::fill(probs + rel(p_begin), probs + rel(begin), 0.0f);
-  internal::ScaledToHalfToFloatRowAvx2(row + rel(begin), inv, probs + rel(begin), end - begin);
+  internal::SoftmaxGroupsAvx2(row + rel(begin), end - begin, lo - begin, p1 - begin, params.scale,
+                              probs + rel(begin));
   std::fill(probs + rel(end), probs + rel(p_end), 0.0f);
 }
 

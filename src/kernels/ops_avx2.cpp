@@ -316,4 +316,47 @@ void TransposeToHalfAvx2(const float* src, int64_t n_rows, int64_t n_cols, int64
   }
 }
 
+void SoftmaxGroupsAvx2(float* x, int64_t n, int64_t first, int64_t last, float scale,
+                       float* probs) {
+  // Lane masks of the visible positions [first, last] of each group of 8.
+  const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+  const __m256i lo = _mm256_set1_epi32(static_cast<int>(first) - 1);
+  const __m256i hi = _mm256_set1_epi32(static_cast<int>(last) + 1);
+  const auto visible = [&](int64_t i) {
+    const __m256i idx = _mm256_add_epi32(lane, _mm256_set1_epi32(static_cast<int>(i)));
+    return _mm256_castsi256_ps(
+        _mm256_and_si256(_mm256_cmpgt_epi32(idx, lo), _mm256_cmpgt_epi32(hi, idx)));
+  };
+  // ScaleRowAndMax: the max of a set does not depend on the order it is taken in.
+  const __m256 s = _mm256_set1_ps(scale);
+  __m256 max8 = _mm256_set1_ps(-INFINITY);
+  for (int64_t i = 0; i < n; i += 8) {
+    const __m256 v = _mm256_mul_ps(_mm256_loadu_ps(x + i), s);
+    _mm256_storeu_ps(x + i, v);
+    max8 = _mm256_max_ps(_mm256_blendv_ps(max8, v, visible(i)), max8);
+  }
+  alignas(32) float lanes[8];
+  _mm256_store_ps(lanes, max8);
+  float max = -INFINITY;
+  for (float l : lanes) max = std::max(max, l);
+  // ExpShiftedRow on the visible lanes, 0 elsewhere, and SumInGroupsOf8.
+  const __m256 shift = _mm256_set1_ps(max);
+  double sum = 0.0;
+  for (int64_t i = 0; i < n; i += 8) {
+    const __m256 e = _mm256_and_ps(Exp8(_mm256_sub_ps(_mm256_loadu_ps(x + i), shift)), visible(i));
+    _mm256_storeu_ps(x + i, e);
+    __m128 r = _mm_add_ps(_mm256_extractf128_ps(e, 1), _mm256_castps256_ps128(e));
+    r = _mm_add_ps(r, _mm_movehl_ps(r, r));
+    r = _mm_add_ss(r, _mm_movehdup_ps(r));
+    sum += static_cast<double>(_mm_cvtss_f32(r));
+  }
+  // ScaledToHalfRow, read back in f32.
+  const __m256 inv = _mm256_set1_ps(static_cast<float>(1.0 / sum));
+  for (int64_t i = 0; i < n; i += 8) {
+    const __m128i h =
+        _mm256_cvtps_ph(_mm256_mul_ps(_mm256_loadu_ps(x + i), inv), _MM_FROUND_TO_NEAREST_INT);
+    _mm256_storeu_ps(probs + i, _mm256_cvtph_ps(h));
+  }
+}
+
 }  // namespace hearth::ops::internal
