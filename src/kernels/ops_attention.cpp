@@ -239,6 +239,28 @@ bool CanTile(const AttentionShape& shape) {
   return avx2 && shape.head_dim % 8 == 0;
 }
 
+// Orders tiles so that every contiguous range of them holds about the same
+// work per tile: costliest, cheapest, second costliest, second cheapest...
+// The thread pool hands out contiguous chunks, and a causal prompt's late
+// tokens cost many times its early ones.
+void BalanceTiles(std::span<const AttentionSequence> sequences, const AttentionParams& params,
+                  std::vector<Tile>& tiles) {
+  const auto cost = [&](const Tile& t) {  // query tokens x visible keys of the last one
+    const int64_t p = sequences[t.sequence].pos0 + t.t0 + t.n_tokens - 1;
+    const int64_t keys = params.window > 0 ? std::min<int64_t>(p + 1, params.window) : p + 1;
+    return static_cast<int64_t>(t.n_tokens) * keys;
+  };
+  std::vector<std::pair<int64_t, Tile>> sorted;
+  sorted.reserve(tiles.size());
+  for (const Tile& t : tiles) sorted.emplace_back(cost(t), t);
+  std::stable_sort(sorted.begin(), sorted.end(),
+                   [](const auto& a, const auto& b) { return a.first > b.first; });
+  size_t lo = 0, hi = sorted.size();
+  for (size_t i = 0; i < tiles.size(); ++i) {
+    tiles[i] = i % 2 == 0 ? sorted[lo++].second : sorted[--hi].second;
+  }
+}
+
 }  // namespace
 
 namespace internal {
@@ -275,21 +297,21 @@ void AttentionBatch(std::span<const AttentionSequence> sequences, const Attentio
   }
   const int32_t group = shape.n_head / shape.n_head_kv;
   const int32_t tile_tokens = std::max(1, kTileQueries / group);
-  // Tiles of every sequence, the latest (costliest) tokens first so that the
-  // thread pool's stealing evens out the end. One-token sequences keep the
-  // GEMV order (llama.cpp's for one token): their tiles hold one token and
-  // are attended pair by pair.
+  // Tiles of every sequence. One-token sequences keep the GEMV order
+  // (llama.cpp's for one token): their tiles hold one token and are attended
+  // pair by pair.
   std::vector<Tile> tiles;
   for (size_t i = 0; i < sequences.size(); ++i) {
     const int64_t n = sequences[i].n_tokens;
     const int32_t step = n == 1 ? 1 : tile_tokens;
-    for (int64_t t0 = (n - 1) / step * step; t0 >= 0; t0 -= step) {
+    for (int64_t t0 = 0; t0 < n; t0 += step) {
       for (int32_t kv = 0; kv < shape.n_head_kv; ++kv) {
         tiles.push_back({static_cast<int32_t>(i), kv, static_cast<int32_t>(t0),
                          static_cast<int32_t>(std::min<int64_t>(step, n - t0))});
       }
     }
   }
+  BalanceTiles(sequences, params, tiles);
   pool.ParallelFor(static_cast<int64_t>(tiles.size()), [&](int64_t begin, int64_t end) {
     for (int64_t i = begin; i < end; ++i) {
       const Tile& tile = tiles[i];
