@@ -172,10 +172,15 @@ void BuildRopeTable(const int32_t* pos, int64_t n_tokens, const RopeParams& para
 
 void ApplyRope(float* x, int64_t n_tokens, int32_t n_head, int32_t head_dim, const RopeTable& table,
                bool neox) {
+  internal::ApplyRopeTokens(x, 0, n_tokens, n_head, head_dim, table, neox);
+}
+
+void internal::ApplyRopeTokens(float* x, int64_t t_begin, int64_t t_end, int32_t n_head,
+                               int32_t head_dim, const RopeTable& table, bool neox) {
   static const auto rotate = kernels::BestIsa() >= kernels::Isa::kAvx2 ? internal::RotateHeadAvx2
                                                                        : internal::RotateHeadScalar;
   const int32_t half = table.n_pairs;
-  for (int64_t t = 0; t < n_tokens; ++t) {
+  for (int64_t t = t_begin; t < t_end; ++t) {
     const float* cos_row = table.cos.data() + t * half;
     const float* sin_row = table.sin.data() + t * half;
     for (int32_t h = 0; h < n_head; ++h) {

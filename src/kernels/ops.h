@@ -44,6 +44,8 @@ void Scale(float* x, int64_t n, float s);
 void RmsNorm(const float* x, const float* w, float* y, int64_t rows, int64_t n, float eps,
              ThreadPool& pool);
 void Add(const float* a, const float* b, float* y, int64_t n, ThreadPool& pool);
+void AddRowBias(float* x, const float* bias, int64_t rows, int64_t n_bias, ThreadPool& pool);
+void Scale(float* x, int64_t n, float s, ThreadPool& pool);
 // Row r: y[r*n ..] = act(gate[r*n ..]) * up[r*n ..] (SwiGlu or GeGlu of each row).
 void SwiGluRows(const float* gate, const float* up, float* y, int64_t rows, int64_t n,
                 ThreadPool& pool);
@@ -80,6 +82,10 @@ void BuildRopeTable(const int32_t* pos, int64_t n_tokens, const RopeParams& para
 // Rope with a table built for the same positions and params (bit for bit Rope's result).
 void ApplyRope(float* x, int64_t n_tokens, int32_t n_head, int32_t head_dim, const RopeTable& table,
                bool neox);
+
+// ApplyRope split among `pool`'s threads by tokens (bit for bit ApplyRope).
+void ApplyRope(float* x, int64_t n_tokens, int32_t n_head, int32_t head_dim, const RopeTable& table,
+               bool neox, ThreadPool& pool);
 
 // Numerically stable softmax of x[0..n) in place (ExpGgml, SumInGroupsOf8).
 void Softmax(float* x, int64_t n);
@@ -201,6 +207,9 @@ void GeGluScalar(const float* gate, const float* up, float* y, int64_t n);
 void GeGluAvx2(const float* gate, const float* up, float* y, int64_t n);
 // ggml's GELU table: the fp16 GELU of every fp16 value (Gelu between -10 and 10).
 const uint16_t* GeluHalfTable();
+// ApplyRope of tokens [t_begin, t_end) only.
+void ApplyRopeTokens(float* x, int64_t t_begin, int64_t t_end, int32_t n_head, int32_t head_dim,
+                     const RopeTable& table, bool neox);
 // ApplyRope's rotation of one head's n_pairs pairs (i, i + n_pairs if neox,
 // else 2i, 2i + 1) by the angles whose cos/sin are given.
 void RotateHeadScalar(float* v, const float* cos, const float* sin, int32_t n_pairs, bool neox);

@@ -40,6 +40,28 @@ void Add(const float* a, const float* b, float* y, int64_t n, ThreadPool& pool) 
   });
 }
 
+void AddRowBias(float* x, const float* bias, int64_t rows, int64_t n_bias, ThreadPool& pool) {
+  ForRows(rows, n_bias, pool, [&](int64_t first, int64_t count) {
+    AddRowBias(x + first * n_bias, bias, count, n_bias);
+  });
+}
+
+void Scale(float* x, int64_t n, float s, ThreadPool& pool) {
+  constexpr int64_t kBlock = 1024;
+  ForRows((n + kBlock - 1) / kBlock, kBlock, pool, [&](int64_t first, int64_t count) {
+    const int64_t begin = first * kBlock;
+    Scale(x + begin, std::min(n, (first + count) * kBlock) - begin, s);
+  });
+}
+
+void ApplyRope(float* x, int64_t n_tokens, int32_t n_head, int32_t head_dim, const RopeTable& table,
+               bool neox, ThreadPool& pool) {
+  ForRows(n_tokens, static_cast<int64_t>(n_head) * head_dim, pool,
+          [&](int64_t first, int64_t count) {
+            internal::ApplyRopeTokens(x, first, first + count, n_head, head_dim, table, neox);
+          });
+}
+
 void SwiGluRows(const float* gate, const float* up, float* y, int64_t rows, int64_t n,
                 ThreadPool& pool) {
   // Row by row: ggml's vector/tail split of SiLU depends on the position in the row.

@@ -60,6 +60,35 @@ TEST(OpsRowsTest, AddOnThePoolEqualsOneThreadBitForBit) {
   }
 }
 
+TEST(OpsRowsTest, RopeBiasAndScaleOnThePoolEqualOneThreadBitForBit) {
+  ThreadPool pool(3);
+  for (int64_t n_tokens : kRowCounts) {
+    const int32_t n_head = 9, head_dim = 64;
+    const int64_t n = n_tokens * n_head * head_dim;
+    std::vector<int32_t> pos(static_cast<size_t>(n_tokens));
+    for (int64_t t = 0; t < n_tokens; ++t) pos[t] = static_cast<int32_t>(3 + 2 * t);
+    for (bool neox : {false, true}) {
+      RopeParams params;
+      params.n_dims = head_dim;
+      params.neox = neox;
+      RopeTable table;
+      BuildRopeTable(pos.data(), n_tokens, params, table);
+      auto serial = Random(n, 9), pooled = serial;
+      ApplyRope(serial.data(), n_tokens, n_head, head_dim, table, neox);
+      ApplyRope(pooled.data(), n_tokens, n_head, head_dim, table, neox, pool);
+      ExpectSameBits(pooled, serial);
+    }
+    const auto bias = Random(n_head * head_dim, 10);
+    auto serial = Random(n, 11), pooled = serial;
+    AddRowBias(serial.data(), bias.data(), n_tokens, n_head * head_dim);
+    AddRowBias(pooled.data(), bias.data(), n_tokens, n_head * head_dim, pool);
+    ExpectSameBits(pooled, serial);
+    Scale(serial.data(), n, 0.0625f);
+    Scale(pooled.data(), n, 0.0625f, pool);
+    ExpectSameBits(pooled, serial);
+  }
+}
+
 TEST(OpsRowsTest, GatedActivationRowsEqualEachRowAloneBitForBit) {
   ThreadPool pool(3);
   for (int64_t rows : kRowCounts) {

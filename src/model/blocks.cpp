@@ -54,9 +54,9 @@ void SelfAttention(const float* in, const AttentionWeights& w, const AttentionCo
   }
   {
     profile::Scope timer(profile::Op::kRope);
-    if (w.bq) ops::AddRowBias(ws.q.data(), w.bq, n, q_dim);
-    if (w.bk) ops::AddRowBias(ws.k.data(), w.bk, n, kv_dim);
-    if (w.bv) ops::AddRowBias(ws.v.data(), w.bv, n, kv_dim);
+    if (w.bq) ops::AddRowBias(ws.q.data(), w.bq, n, q_dim, pool);
+    if (w.bk) ops::AddRowBias(ws.k.data(), w.bk, n, kv_dim, pool);
+    if (w.bv) ops::AddRowBias(ws.v.data(), w.bv, n, kv_dim, pool);
     if (w.q_norm) {
       ops::RmsNorm(ws.q.data(), w.q_norm, ws.q.data(), n * shape.n_head, shape.head_dim,
                    config.norm_eps, pool);
@@ -67,9 +67,9 @@ void SelfAttention(const float* in, const AttentionWeights& w, const AttentionCo
     }
     // Every layer rotates at the batch's positions: the cos/sin are computed once.
     const ops::RopeTable& table = ws.RopeTableFor(config.rope, batch.pos, n);
-    ops::ApplyRope(ws.q.data(), n, shape.n_head, shape.head_dim, table, config.rope.neox);
-    ops::ApplyRope(ws.k.data(), n, shape.n_head_kv, shape.head_dim, table, config.rope.neox);
-    if (config.q_scale != 1.0f) ops::Scale(ws.q.data(), n * q_dim, config.q_scale);
+    ops::ApplyRope(ws.q.data(), n, shape.n_head, shape.head_dim, table, config.rope.neox, pool);
+    ops::ApplyRope(ws.k.data(), n, shape.n_head_kv, shape.head_dim, table, config.rope.neox, pool);
+    if (config.q_scale != 1.0f) ops::Scale(ws.q.data(), n * q_dim, config.q_scale, pool);
   }
   ws.attention.clear();
   {
