@@ -114,6 +114,11 @@ void SumSquares(const float* x, int64_t n, double* sums) {
 void ScaleRow(const float* x, const float* w, float* y, int64_t n, double sum, float eps) {
   const float mean = static_cast<float>(sum / static_cast<double>(n));
   const float scale = 1.0f / std::sqrt(mean + eps);
+  static const bool avx2 = kernels::BestIsa() >= kernels::Isa::kAvx2;
+  if (avx2) {
+    internal::ScaleRowAvx2(x, w, y, n, scale);
+    return;
+  }
   for (int64_t i = 0; i < n; ++i) y[i] = x[i] * scale;
   if (w != nullptr) {
     for (int64_t i = 0; i < n; ++i) y[i] *= w[i];
@@ -123,9 +128,16 @@ void ScaleRow(const float* x, const float* w, float* y, int64_t n, double sum, f
 }  // namespace
 
 void RmsNorm(const float* x, const float* w, float* y, int64_t rows, int64_t n, float eps) {
+  static const bool avx2 = kernels::BestIsa() >= kernels::Isa::kAvx2;
   constexpr int kGroup = 4;
-  double sums[kGroup];
+  double sums[8];
   int64_t r = 0;
+  if (avx2) {
+    for (; r + 8 <= rows; r += 8) {
+      internal::SumSquares8RowsAvx2(x + r * n, n, sums);
+      for (int k = 0; k < 8; ++k) ScaleRow(x + (r + k) * n, w, y + (r + k) * n, n, sums[k], eps);
+    }
+  }
   for (; r + kGroup <= rows; r += kGroup) {
     SumSquares<kGroup>(x + r * n, n, sums);
     for (int k = 0; k < kGroup; ++k) ScaleRow(x + (r + k) * n, w, y + (r + k) * n, n, sums[k], eps);

@@ -207,6 +207,12 @@ void GeGluScalar(const float* gate, const float* up, float* y, int64_t n);
 void GeGluAvx2(const float* gate, const float* up, float* y, int64_t n);
 // ggml's GELU table: the fp16 GELU of every fp16 value (Gelu between -10 and 10).
 const uint16_t* GeluHalfTable();
+// sums[r] = sum over i of x[r * n + i]^2 for 8 rows: each square rounded to
+// f32, added in double in element order (RmsNorm's sum, ggml's order).
+void SumSquares8RowsAvx2(const float* x, int64_t n, double* sums);
+// y[i] = (x[i] * scale) * w[i] (w may be nullptr: y[i] = x[i] * scale), two
+// f32 roundings as RmsNorm's scalar passes. y may alias x.
+void ScaleRowAvx2(const float* x, const float* w, float* y, int64_t n, float scale);
 // ApplyRope of tokens [t_begin, t_end) only.
 void ApplyRopeTokens(float* x, int64_t t_begin, int64_t t_end, int32_t n_head, int32_t head_dim,
                      const RopeTable& table, bool neox);

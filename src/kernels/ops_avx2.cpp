@@ -359,4 +359,48 @@ void SoftmaxGroupsAvx2(float* x, int64_t n, int64_t first, int64_t last, float s
   }
 }
 
+void SumSquares8RowsAvx2(const float* x, int64_t n, double* sums) {
+  // Rows 0-3 in the lanes of acc[0], rows 4-7 in acc[1]: a 4x4 transpose of
+  // each row group turns four elements of four rows into four columns, which
+  // are squared in f32 and added in double in element order, as the scalar
+  // loop does row by row.
+  __m256d acc[2] = {_mm256_setzero_pd(), _mm256_setzero_pd()};
+  const int64_t body = n & ~int64_t{3};
+  for (int64_t i = 0; i < body; i += 4) {
+    for (int g = 0; g < 2; ++g) {
+      const float* r = x + 4 * g * n + i;
+      __m128 c0 = _mm_loadu_ps(r), c1 = _mm_loadu_ps(r + n), c2 = _mm_loadu_ps(r + 2 * n),
+             c3 = _mm_loadu_ps(r + 3 * n);
+      _MM_TRANSPOSE4_PS(c0, c1, c2, c3);
+      acc[g] = _mm256_add_pd(acc[g], _mm256_cvtps_pd(_mm_mul_ps(c0, c0)));
+      acc[g] = _mm256_add_pd(acc[g], _mm256_cvtps_pd(_mm_mul_ps(c1, c1)));
+      acc[g] = _mm256_add_pd(acc[g], _mm256_cvtps_pd(_mm_mul_ps(c2, c2)));
+      acc[g] = _mm256_add_pd(acc[g], _mm256_cvtps_pd(_mm_mul_ps(c3, c3)));
+    }
+  }
+  _mm256_storeu_pd(sums, acc[0]);
+  _mm256_storeu_pd(sums + 4, acc[1]);
+  for (int row = 0; row < 8; ++row) {
+    for (int64_t i = body; i < n; ++i) {
+      const float v = x[row * n + i];
+      sums[row] += static_cast<double>(v * v);
+    }
+  }
+}
+
+void ScaleRowAvx2(const float* x, const float* w, float* y, int64_t n, float scale) {
+  const __m256 s = _mm256_set1_ps(scale);
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    __m256 v = _mm256_mul_ps(_mm256_loadu_ps(x + i), s);
+    if (w != nullptr) v = _mm256_mul_ps(v, _mm256_loadu_ps(w + i));
+    _mm256_storeu_ps(y + i, v);
+  }
+  for (; i < n; ++i) {
+    float v = x[i] * scale;
+    if (w != nullptr) v *= w[i];
+    y[i] = v;
+  }
+}
+
 }  // namespace hearth::ops::internal
