@@ -310,9 +310,16 @@ void TransposeToHalfAvx2(const float* src, int64_t n_rows, int64_t n_cols, int64
       }
     }
   }
-  for (int64_t r = rows8; r < n_rows; ++r) {  // rows past the last whole block
-    for (int64_t c = 0; c < n_cols; ++c)
-      dst[c * dst_stride + r] = FloatToHalf(src[r * src_stride + c]);
+  for (int64_t r = rows8; r < n_rows; ++r) {  // rows past the last whole block (one token)
+    int64_t c = 0;
+    for (; c < cols8; c += 8) {
+      alignas(16) uint16_t h[8];
+      _mm_store_si128(
+          reinterpret_cast<__m128i*>(h),
+          _mm256_cvtps_ph(_mm256_loadu_ps(src + r * src_stride + c), _MM_FROUND_TO_NEAREST_INT));
+      for (int k = 0; k < 8; ++k) dst[(c + k) * dst_stride + r] = h[k];
+    }
+    for (; c < n_cols; ++c) dst[c * dst_stride + r] = FloatToHalf(src[r * src_stride + c]);
   }
 }
 
