@@ -127,7 +127,9 @@ class PairIndex {
 // Tiled attention of a batch of tokens (AVX2): the queries of `tile_tokens`
 // consecutive tokens and of all the heads reading one KV head are scored
 // against the keys together, then weigh the values together, so every fp16 K
-// and V value is converted once per tile instead of once per query. Every
+// and V value is read and converted once per 3 queries (the AVX2 kernel's
+// register tile) instead of once per query, and the FMA units, not the
+// loads and conversions, set the pace. Every
 // score and output is computed with DotF16's operations in DotF16's order, and
 // the softmax of each query is AttendOne's, so results equal AttendOne's bit
 // for bit (AttentionBatchByPairs). Keys past a query's position get scores
