@@ -252,8 +252,8 @@ void BalanceTiles(std::span<const AttentionSequence> sequences, const AttentionP
     const int64_t keys = params.window > 0 ? std::min<int64_t>(p + 1, params.window) : p + 1;
     return static_cast<int64_t>(t.n_tokens) * keys;
   };
-  std::vector<std::pair<int64_t, Tile>> sorted;
-  sorted.reserve(tiles.size());
+  thread_local std::vector<std::pair<int64_t, Tile>> sorted;  // reused: no allocation per call
+  sorted.clear();
   for (const Tile& t : tiles) sorted.emplace_back(cost(t), t);
   std::stable_sort(sorted.begin(), sorted.end(),
                    [](const auto& a, const auto& b) { return a.first > b.first; });
@@ -302,7 +302,11 @@ void AttentionBatch(std::span<const AttentionSequence> sequences, const Attentio
   // Tiles of every sequence. One-token sequences keep the GEMV order
   // (llama.cpp's for one token): their tiles hold one token and are attended
   // pair by pair.
-  std::vector<Tile> tiles;
+  // The caller's buffer, reused (no allocation per call). A reference, so that
+  // the workers' lambda reads the caller's tiles, not their own thread_local.
+  thread_local std::vector<Tile> caller_tiles;
+  std::vector<Tile>& tiles = caller_tiles;
+  tiles.clear();
   for (size_t i = 0; i < sequences.size(); ++i) {
     const int64_t n = sequences[i].n_tokens;
     const int32_t step = n == 1 ? 1 : tile_tokens;
