@@ -98,7 +98,7 @@ TEST(OpsTest, RmsNormOfManyRowsEqualsRowByRowBitForBit) {
   // ggml's sequential double sum, whatever its place in the batch.
   // (AVX2 sums 8 rows at a time, 4 elements per step: rows and n that are
   // not multiples of those take the tails.)
-  for (int64_t n : {576, 67})
+  for (int64_t n : {576, 67}) {
     for (int64_t rows : {1, 2, 4, 5, 8, 9, 19}) {
       const auto x = RandomVector(rows * n, 13, 4.0f);
       const auto w = RandomVector(n, 14);
@@ -123,6 +123,7 @@ TEST(OpsTest, RmsNormOfManyRowsEqualsRowByRowBitForBit) {
         }
       }
     }
+  }
 }
 
 // Reference RoPE in double: pair (a, b) of dimension pair i rotated by pos * base^(-2i/n_dims).
