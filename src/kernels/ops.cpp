@@ -114,6 +114,11 @@ void SumSquares(const float* x, int64_t n, double* sums) {
 void ScaleRow(const float* x, const float* w, float* y, int64_t n, double sum, float eps) {
   const float mean = static_cast<float>(sum / static_cast<double>(n));
   const float scale = 1.0f / std::sqrt(mean + eps);
+  static const bool avx2 = kernels::BestIsa() >= kernels::Isa::kAvx2;
+  if (avx2) {
+    internal::ScaleRowAvx2(x, w, y, n, scale);
+    return;
+  }
   for (int64_t i = 0; i < n; ++i) y[i] = x[i] * scale;
   if (w != nullptr) {
     for (int64_t i = 0; i < n; ++i) y[i] *= w[i];
@@ -123,9 +128,16 @@ void ScaleRow(const float* x, const float* w, float* y, int64_t n, double sum, f
 }  // namespace
 
 void RmsNorm(const float* x, const float* w, float* y, int64_t rows, int64_t n, float eps) {
+  static const bool avx2 = kernels::BestIsa() >= kernels::Isa::kAvx2;
   constexpr int kGroup = 4;
-  double sums[kGroup];
+  double sums[8];
   int64_t r = 0;
+  if (avx2) {
+    for (; r + 8 <= rows; r += 8) {
+      internal::SumSquares8RowsAvx2(x + r * n, n, sums);
+      for (int k = 0; k < 8; ++k) ScaleRow(x + (r + k) * n, w, y + (r + k) * n, n, sums[k], eps);
+    }
+  }
   for (; r + kGroup <= rows; r += kGroup) {
     SumSquares<kGroup>(x + r * n, n, sums);
     for (int k = 0; k < kGroup; ++k) ScaleRow(x + (r + k) * n, w, y + (r + k) * n, n, sums[k], eps);
@@ -172,10 +184,15 @@ void BuildRopeTable(const int32_t* pos, int64_t n_tokens, const RopeParams& para
 
 void ApplyRope(float* x, int64_t n_tokens, int32_t n_head, int32_t head_dim, const RopeTable& table,
                bool neox) {
+  internal::ApplyRopeTokens(x, 0, n_tokens, n_head, head_dim, table, neox);
+}
+
+void internal::ApplyRopeTokens(float* x, int64_t t_begin, int64_t t_end, int32_t n_head,
+                               int32_t head_dim, const RopeTable& table, bool neox) {
   static const auto rotate = kernels::BestIsa() >= kernels::Isa::kAvx2 ? internal::RotateHeadAvx2
                                                                        : internal::RotateHeadScalar;
   const int32_t half = table.n_pairs;
-  for (int64_t t = 0; t < n_tokens; ++t) {
+  for (int64_t t = t_begin; t < t_end; ++t) {
     const float* cos_row = table.cos.data() + t * half;
     const float* sin_row = table.sin.data() + t * half;
     for (int32_t h = 0; h < n_head; ++h) {
@@ -313,8 +330,20 @@ void SwiGluScalar(const float* gate, const float* up, float* y, int64_t n) {
 }  // namespace internal
 
 void GeGlu(const float* gate, const float* up, float* y, int64_t n) {
+  static const auto fn =
+      kernels::BestIsa() >= kernels::Isa::kAvx2 ? internal::GeGluAvx2 : internal::GeGluScalar;
+  fn(gate, up, y, n);
+}
+
+namespace internal {
+
+void GeGluScalar(const float* gate, const float* up, float* y, int64_t n) {
   for (int64_t i = 0; i < n; ++i) y[i] = Gelu(gate[i]) * up[i];
 }
+
+const uint16_t* GeluHalfTable() { return GeluTable().data(); }
+
+}  // namespace internal
 
 namespace internal {
 

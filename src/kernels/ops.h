@@ -37,6 +37,26 @@ void AddRowBias(float* x, const float* bias, int64_t rows, int64_t n_bias);
 // x[i] *= s.
 void Scale(float* x, int64_t n, float s);
 
+// The operations above and the gated activations over many rows, split among
+// `pool`'s threads by whole rows (or, for Add, contiguous ranges), so each row
+// is computed exactly as the single-threaded call computes it. Inputs too
+// small to pay for a dispatch run on the caller.
+void RmsNorm(const float* x, const float* w, float* y, int64_t rows, int64_t n, float eps,
+             ThreadPool& pool);
+void Add(const float* a, const float* b, float* y, int64_t n, ThreadPool& pool);
+void AddRowBias(float* x, const float* bias, int64_t rows, int64_t n_bias, ThreadPool& pool);
+void Scale(float* x, int64_t n, float s, ThreadPool& pool);
+// Row r: y[r*n ..] = act(gate[r*n ..]) * up[r*n ..] (SwiGlu or GeGlu of each row).
+void SwiGluRows(const float* gate, const float* up, float* y, int64_t rows, int64_t n,
+                ThreadPool& pool);
+void GeGluRows(const float* gate, const float* up, float* y, int64_t rows, int64_t n,
+               ThreadPool& pool);
+
+// dst[c * dst_stride + r] = FloatToHalf(src[r * src_stride + c]) for r < n_rows,
+// c < n_cols: rows of f32 stored transposed as fp16 (the V cache's layout).
+void TransposeToHalf(const float* src, int64_t n_rows, int64_t n_cols, int64_t src_stride,
+                     uint16_t* dst, int64_t dst_stride);
+
 struct RopeParams {
   int32_t n_dims = 0;  // rotated dimensions per head (<= head_dim); the rest pass through
   float freq_base = 10000.0f;
@@ -62,6 +82,10 @@ void BuildRopeTable(const int32_t* pos, int64_t n_tokens, const RopeParams& para
 // Rope with a table built for the same positions and params (bit for bit Rope's result).
 void ApplyRope(float* x, int64_t n_tokens, int32_t n_head, int32_t head_dim, const RopeTable& table,
                bool neox);
+
+// ApplyRope split among `pool`'s threads by tokens (bit for bit ApplyRope).
+void ApplyRope(float* x, int64_t n_tokens, int32_t n_head, int32_t head_dim, const RopeTable& table,
+               bool neox, ThreadPool& pool);
 
 // Numerically stable softmax of x[0..n) in place (ExpGgml, SumInGroupsOf8).
 void Softmax(float* x, int64_t n);
@@ -153,6 +177,45 @@ void DotF16GemvRowsScalar(const uint16_t* rows, int64_t stride, int64_t n_rows, 
                           int64_t n, float* out);
 void DotF16GemvRowsAvx2(const uint16_t* rows, int64_t stride, int64_t n_rows, const uint16_t* x,
                         int64_t n, float* out);
+// c[j][i] = DotF16(a + i * lda, b[j] rounded to fp16, n) bit for bit, for
+// i < n_a, j < n_b: b[j] holds fp16 values in f32 and n is a multiple of 8.
+// Each fp16 value of `a` is converted once per tile of up to 3 rows of b.
+// The scores of many keys against many queries, or the outputs of many value
+// rows for many queries (attention of a batch of tokens).
+void DotF16TileAvx2(const uint16_t* a, int64_t lda, int64_t n_a, const float* const* b, int64_t n_b,
+                    int64_t n, float* const* c);
+// dst[i] = HalfToFloat(FloatToHalf(x[i] * scale)): ScaledToHalfRow read back in f32.
+void ScaledToHalfToFloatRowAvx2(const float* x, float scale, float* dst, int64_t n);
+// One query's softmax weights over n scores (n a multiple of 8) of which
+// [first, last] are visible: bit for bit AttendOne's ScaleRowAndMax,
+// ExpShiftedRow (0 outside [first, last]), SumInGroupsOf8 and
+// ScaledToHalfRow, with the weights read back in f32 into probs[0..n).
+// x is overwritten.
+void SoftmaxGroupsAvx2(float* x, int64_t n, int64_t first, int64_t last, float scale, float* probs);
+// AttentionBatch one (token, head) pair at a time (the order of llama.cpp's
+// computation, and the path of CPUs without AVX2): the reference the tiled
+// path must equal bit for bit.
+void AttentionBatchByPairs(std::span<const AttentionSequence> sequences,
+                           const AttentionShape& shape, const AttentionParams& params,
+                           ThreadPool& pool);
+// TransposeToHalf (the AVX2 one converts and transposes 8x8 blocks).
+void TransposeToHalfScalar(const float* src, int64_t n_rows, int64_t n_cols, int64_t src_stride,
+                           uint16_t* dst, int64_t dst_stride);
+void TransposeToHalfAvx2(const float* src, int64_t n_rows, int64_t n_cols, int64_t src_stride,
+                         uint16_t* dst, int64_t dst_stride);
+void GeGluScalar(const float* gate, const float* up, float* y, int64_t n);
+void GeGluAvx2(const float* gate, const float* up, float* y, int64_t n);
+// ggml's GELU table: the fp16 GELU of every fp16 value (Gelu between -10 and 10).
+const uint16_t* GeluHalfTable();
+// sums[r] = sum over i of x[r * n + i]^2 for 8 rows: each square rounded to
+// f32, added in double in element order (RmsNorm's sum, ggml's order).
+void SumSquares8RowsAvx2(const float* x, int64_t n, double* sums);
+// y[i] = (x[i] * scale) * w[i] (w may be nullptr: y[i] = x[i] * scale), two
+// f32 roundings as RmsNorm's scalar passes. y may alias x.
+void ScaleRowAvx2(const float* x, const float* w, float* y, int64_t n, float scale);
+// ApplyRope of tokens [t_begin, t_end) only.
+void ApplyRopeTokens(float* x, int64_t t_begin, int64_t t_end, int32_t n_head, int32_t head_dim,
+                     const RopeTable& table, bool neox);
 // ApplyRope's rotation of one head's n_pairs pairs (i, i + n_pairs if neox,
 // else 2i, 2i + 1) by the angles whose cos/sin are given.
 void RotateHeadScalar(float* v, const float* cos, const float* sin, int32_t n_pairs, bool neox);

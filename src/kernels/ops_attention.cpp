@@ -124,10 +124,151 @@ class PairIndex {
   std::vector<int64_t> first_;  // [n_sequences + 1] first pair of each sequence
 };
 
+// Tiled attention of a batch of tokens (AVX2): the queries of `tile_tokens`
+// consecutive tokens and of all the heads reading one KV head are scored
+// against the keys together, then weigh the values together, so every fp16 K
+// and V value is read and converted once per 3 queries (the AVX2 kernel's
+// register tile) instead of once per query, and the FMA units, not the
+// loads and conversions, set the pace. Every
+// score and output is computed with DotF16's operations in DotF16's order, and
+// the softmax of each query is AttendOne's, so results equal AttendOne's bit
+// for bit (AttentionBatchByPairs). Keys past a query's position get scores
+// that are then ignored; positions outside a query's 8-aligned range get
+// weight exactly 0, and since V is finite and the accumulators start at +0,
+// adding v * 0 leaves every accumulator unchanged.
+struct TileScratch {
+  std::vector<float> q;       // [n_queries, head_dim] queries rounded to fp16
+  std::vector<float> scores;  // [n_queries, span] relative to the tile's base position
+  std::vector<float> probs;   // [n_queries, span] softmax weights rounded to fp16
+  std::vector<const float*> rows;
+  std::vector<float*> outs;
+};
+
+TileScratch& ThreadTileScratch(int64_t n_queries, int32_t head_dim, int64_t span) {
+  thread_local TileScratch s;
+  const auto grow = [](auto& v, int64_t n) {
+    if (v.size() < static_cast<size_t>(n)) v.resize(static_cast<size_t>(n));
+  };
+  grow(s.q, n_queries * head_dim);
+  grow(s.scores, n_queries * span);
+  grow(s.probs, n_queries * span);
+  grow(s.rows, n_queries);
+  grow(s.outs, n_queries);
+  return s;
+}
+
+// The work of one tile: tokens [t0, t0 + n_tokens) of a sequence, KV head kv_head.
+struct Tile {
+  int32_t sequence;
+  int32_t kv_head;
+  int32_t t0;
+  int32_t n_tokens;
+};
+
+// The softmax weights of one query at position p1 whose visible keys start at
+// lo: row[j - base] holds the raw score of key j on entry (for lo <= j <= p1);
+// on return probs[j - base] holds its fp16-rounded weight for every j in
+// [p_begin, p_end) (0 outside AttendOne's 8-aligned range [begin, end)).
+void TileSoftmax(float* row, int32_t lo, int32_t p1, int64_t base, int64_t p_begin, int64_t p_end,
+                 const AttentionParams& params, float* probs) {
+  const auto rel = [base](int64_t j) { return j - base; };
+  if (params.softcap > 0.0f) {
+    for (int32_t j = lo; j <= p1; ++j) {
+      row[rel(j)] = params.softcap * std::tanh(row[rel(j)] * (1.0f / params.softcap));
+    }
+  }
+  const int64_t begin = lo & ~int64_t{7};
+  const int64_t end = (static_cast<int64_t>(p1) + 8) & ~int64_t{7};
+  std::fill(probs + rel(p_begin), probs + rel(begin), 0.0f);
+  internal::SoftmaxGroupsAvx2(row + rel(begin), end - begin, lo - begin, p1 - begin, params.scale,
+                              probs + rel(begin));
+  std::fill(probs + rel(end), probs + rel(p_end), 0.0f);
+}
+
+void AttendTile(const AttentionSequence& seq, const Tile& tile, const AttentionShape& shape,
+                const AttentionParams& params) {
+  const int32_t group = shape.n_head / shape.n_head_kv;
+  const int32_t d = shape.head_dim;
+  const int64_t n_queries =
+      static_cast<int64_t>(tile.n_tokens) * group;  // query m: token m / group
+  const int32_t p_first = seq.pos0 + tile.t0;
+  const int32_t p_last = p_first + tile.n_tokens - 1;
+  const auto lo_of = [&](int32_t p1) {
+    return params.window > 0 ? std::max(0, p1 - params.window + 1) : 0;
+  };
+  const int32_t lo_first = lo_of(p_first);  // the lowest visible key of the tile
+  const int64_t base = lo_first & ~int64_t{31};
+  const int64_t p_begin = lo_first & ~int64_t{7};                          // weights span
+  const int64_t p_end = (static_cast<int64_t>(p_last) + 8) & ~int64_t{7};  // [p_begin, p_end)
+  const int64_t span = p_end - base;
+  TileScratch& s = ThreadTileScratch(n_queries, d, span);
+  const int64_t kv_stride = static_cast<int64_t>(shape.n_head_kv) * d;
+  const auto query_offset = [&](int64_t m) {
+    const int64_t t = tile.t0 + m / group;
+    const int64_t h = static_cast<int64_t>(tile.kv_head) * group + m % group;
+    return (t * shape.n_head + h) * d;
+  };
+  // Scores of keys lo_first .. p_last for every query.
+  for (int64_t m = 0; m < n_queries; ++m) {
+    internal::ScaledToHalfToFloatRowAvx2(seq.q + query_offset(m), 1.0f, s.q.data() + m * d, d);
+    s.rows[m] = s.q.data() + m * d;
+    s.outs[m] = s.scores.data() + m * span + (lo_first - base);
+  }
+  const uint16_t* k_lo =
+      seq.k + static_cast<int64_t>(lo_first) * kv_stride + static_cast<int64_t>(tile.kv_head) * d;
+  internal::DotF16TileAvx2(k_lo, kv_stride, p_last - lo_first + 1, s.rows.data(), n_queries, d,
+                           s.outs.data());
+  // Each query's weights, then the value rows against all of them.
+  for (int64_t m = 0; m < n_queries; ++m) {
+    const int32_t p1 = p_first + static_cast<int32_t>(m / group);
+    float* probs = s.probs.data() + m * span;
+    TileSoftmax(s.scores.data() + m * span, lo_of(p1), p1, base, p_begin, p_end, params, probs);
+    s.rows[m] = probs + (p_begin - base);
+    s.outs[m] = seq.out + query_offset(m);
+  }
+  const uint16_t* vh = seq.v + static_cast<int64_t>(tile.kv_head) * d * seq.v_stride;
+  internal::DotF16TileAvx2(vh + p_begin, seq.v_stride, d, s.rows.data(), n_queries, p_end - p_begin,
+                           s.outs.data());
+}
+
+// Queries per tile: enough to share each converted K/V value among ~12 dot
+// products (the AVX2 kernel's 4x3 register tile uses 3 at a time; more tokens
+// per tile only add scores past the earlier tokens' positions).
+constexpr int32_t kTileQueries = 12;
+
+bool CanTile(const AttentionShape& shape) {
+  static const bool avx2 = kernels::BestIsa() >= kernels::Isa::kAvx2;
+  return avx2 && shape.head_dim % 8 == 0;
+}
+
+// Orders tiles so that every contiguous range of them holds about the same
+// work per tile: costliest, cheapest, second costliest, second cheapest...
+// The thread pool hands out contiguous chunks, and a causal prompt's late
+// tokens cost many times its early ones.
+void BalanceTiles(std::span<const AttentionSequence> sequences, const AttentionParams& params,
+                  std::vector<Tile>& tiles) {
+  const auto cost = [&](const Tile& t) {  // query tokens x visible keys of the last one
+    const int64_t p = sequences[t.sequence].pos0 + t.t0 + t.n_tokens - 1;
+    const int64_t keys = params.window > 0 ? std::min<int64_t>(p + 1, params.window) : p + 1;
+    return static_cast<int64_t>(t.n_tokens) * keys;
+  };
+  thread_local std::vector<std::pair<int64_t, Tile>> sorted;  // reused: no allocation per call
+  sorted.clear();
+  for (const Tile& t : tiles) sorted.emplace_back(cost(t), t);
+  std::stable_sort(sorted.begin(), sorted.end(),
+                   [](const auto& a, const auto& b) { return a.first > b.first; });
+  size_t lo = 0, hi = sorted.size();
+  for (size_t i = 0; i < tiles.size(); ++i) {
+    tiles[i] = i % 2 == 0 ? sorted[lo++].second : sorted[--hi].second;
+  }
+}
+
 }  // namespace
 
-void AttentionBatch(std::span<const AttentionSequence> sequences, const AttentionShape& shape,
-                    const AttentionParams& params, ThreadPool& pool) {
+namespace internal {
+void AttentionBatchByPairs(std::span<const AttentionSequence> sequences,
+                           const AttentionShape& shape, const AttentionParams& params,
+                           ThreadPool& pool) {
   const int32_t group = shape.n_head / shape.n_head_kv;
   const PairIndex pairs(sequences, shape.n_head);
   pool.ParallelFor(pairs.size(), [&](int64_t begin, int64_t end) {
@@ -142,6 +283,56 @@ void AttentionBatch(std::span<const AttentionSequence> sequences, const Attentio
       const int64_t offset = (t * shape.n_head + h) * shape.head_dim;
       AttendOne(seq.q + offset, seq.pos0 + static_cast<int32_t>(t), seq.k, seq.v, seq.v_stride,
                 h / group, shape, params, /*gemv=*/seq.n_tokens == 1, scratch, seq.out + offset);
+    }
+  });
+}
+
+}  // namespace internal
+
+void AttentionBatch(std::span<const AttentionSequence> sequences, const AttentionShape& shape,
+                    const AttentionParams& params, ThreadPool& pool) {
+  bool any_prompt = false;
+  for (const AttentionSequence& seq : sequences) any_prompt |= seq.n_tokens > 1;
+  if (!any_prompt || !CanTile(shape)) {
+    internal::AttentionBatchByPairs(sequences, shape, params, pool);
+    return;
+  }
+  const int32_t group = shape.n_head / shape.n_head_kv;
+  const int32_t tile_tokens = std::max(1, kTileQueries / group);
+  // Tiles of every sequence. One-token sequences keep the GEMV order
+  // (llama.cpp's for one token): their tiles hold one token and are attended
+  // pair by pair.
+  // The caller's buffer, reused (no allocation per call). A reference, so that
+  // the workers' lambda reads the caller's tiles, not their own thread_local.
+  thread_local std::vector<Tile> caller_tiles;
+  std::vector<Tile>& tiles = caller_tiles;
+  tiles.clear();
+  for (size_t i = 0; i < sequences.size(); ++i) {
+    const int64_t n = sequences[i].n_tokens;
+    const int32_t step = n == 1 ? 1 : tile_tokens;
+    for (int64_t t0 = 0; t0 < n; t0 += step) {
+      for (int32_t kv = 0; kv < shape.n_head_kv; ++kv) {
+        tiles.push_back({static_cast<int32_t>(i), kv, static_cast<int32_t>(t0),
+                         static_cast<int32_t>(std::min<int64_t>(step, n - t0))});
+      }
+    }
+  }
+  BalanceTiles(sequences, params, tiles);
+  pool.ParallelFor(static_cast<int64_t>(tiles.size()), [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) {
+      const Tile& tile = tiles[i];
+      const AttentionSequence& seq = sequences[tile.sequence];
+      if (seq.n_tokens > 1) {
+        AttendTile(seq, tile, shape, params);
+        continue;
+      }
+      AttentionScratch& scratch = ThreadScratch(shape.head_dim, seq.v_stride);
+      for (int32_t g = 0; g < group; ++g) {
+        const int32_t h = tile.kv_head * group + g;
+        const int64_t offset = static_cast<int64_t>(h) * shape.head_dim;
+        AttendOne(seq.q + offset, seq.pos0, seq.k, seq.v, seq.v_stride, tile.kv_head, shape, params,
+                  /*gemv=*/true, scratch, seq.out + offset);
+      }
     }
   });
 }

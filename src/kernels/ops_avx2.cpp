@@ -252,4 +252,162 @@ float DotF16Avx2(const uint16_t* a, const uint16_t* b, int64_t n) {
   return DotF16Tail(_mm_cvtss_f32(r), a + i, b + i, n - i);
 }
 
+void GeGluAvx2(const float* gate, const float* up, float* y, int64_t n) {
+  // Gelu's steps on 8 lanes: fp16 of x (F16C rounds as FloatToHalf), the
+  // table's fp16 GELU, and ggml's short-cuts past -10 and 10.
+  const uint16_t* table = GeluHalfTable();
+  const __m256 lo = _mm256_set1_ps(-10.0f);
+  const __m256 hi = _mm256_set1_ps(10.0f);
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const __m256 x = _mm256_loadu_ps(gate + i);
+    alignas(16) uint16_t h[8];
+    _mm_store_si128(reinterpret_cast<__m128i*>(h), _mm256_cvtps_ph(x, _MM_FROUND_TO_NEAREST_INT));
+    for (uint16_t& v : h) v = table[v];
+    __m256 g = _mm256_cvtph_ps(_mm_load_si128(reinterpret_cast<const __m128i*>(h)));
+    g = _mm256_blendv_ps(g, _mm256_setzero_ps(), _mm256_cmp_ps(x, lo, _CMP_LE_OQ));
+    g = _mm256_blendv_ps(g, x, _mm256_cmp_ps(x, hi, _CMP_GE_OQ));
+    _mm256_storeu_ps(y + i, _mm256_mul_ps(g, _mm256_loadu_ps(up + i)));
+  }
+  GeGluScalar(gate + i, up + i, y + i, n - i);
+}
+
+void TransposeToHalfAvx2(const float* src, int64_t n_rows, int64_t n_cols, int64_t src_stride,
+                         uint16_t* dst, int64_t dst_stride) {
+  // 8x8 blocks: 8 rows converted to fp16, transposed in registers (16-, 32-,
+  // then 64-bit interleaves), stored as 8 runs of 8 positions.
+  const int64_t rows8 = n_rows & ~int64_t{7};
+  const int64_t cols8 = n_cols & ~int64_t{7};
+  for (int64_t r = 0; r < rows8; r += 8) {
+    for (int64_t c = 0; c < cols8; c += 8) {
+      __m128i h[8];
+      for (int k = 0; k < 8; ++k) {
+        h[k] = _mm256_cvtps_ph(_mm256_loadu_ps(src + (r + k) * src_stride + c),
+                               _MM_FROUND_TO_NEAREST_INT);
+      }
+      __m128i t[8], u[8];
+      for (int k = 0; k < 4; ++k) {
+        t[2 * k] = _mm_unpacklo_epi16(h[2 * k], h[2 * k + 1]);      // cols 0-3 of rows 2k, 2k+1
+        t[2 * k + 1] = _mm_unpackhi_epi16(h[2 * k], h[2 * k + 1]);  // cols 4-7
+      }
+      for (int half = 0; half < 2; ++half) {  // rows 0-3, then 4-7
+        const __m128i* tt = t + 4 * half;
+        u[4 * half + 0] = _mm_unpacklo_epi32(tt[0], tt[2]);  // cols 0, 1
+        u[4 * half + 1] = _mm_unpackhi_epi32(tt[0], tt[2]);  // cols 2, 3
+        u[4 * half + 2] = _mm_unpacklo_epi32(tt[1], tt[3]);  // cols 4, 5
+        u[4 * half + 3] = _mm_unpackhi_epi32(tt[1], tt[3]);  // cols 6, 7
+      }
+      for (int k = 0; k < 4; ++k) {
+        uint16_t* d0 = dst + (c + 2 * k) * dst_stride + r;
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(d0), _mm_unpacklo_epi64(u[k], u[4 + k]));
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(d0 + dst_stride),
+                         _mm_unpackhi_epi64(u[k], u[4 + k]));
+      }
+    }
+    for (int64_t k = r; k < r + 8; ++k) {  // columns past the last whole block
+      for (int64_t c = cols8; c < n_cols; ++c) {
+        dst[c * dst_stride + k] = FloatToHalf(src[k * src_stride + c]);
+      }
+    }
+  }
+  for (int64_t r = rows8; r < n_rows; ++r) {  // rows past the last whole block (one token)
+    int64_t c = 0;
+    for (; c < cols8; c += 8) {
+      alignas(16) uint16_t h[8];
+      _mm_store_si128(
+          reinterpret_cast<__m128i*>(h),
+          _mm256_cvtps_ph(_mm256_loadu_ps(src + r * src_stride + c), _MM_FROUND_TO_NEAREST_INT));
+      for (int k = 0; k < 8; ++k) dst[(c + k) * dst_stride + r] = h[k];
+    }
+    for (; c < n_cols; ++c) dst[c * dst_stride + r] = FloatToHalf(src[r * src_stride + c]);
+  }
+}
+
+void SoftmaxGroupsAvx2(float* x, int64_t n, int64_t first, int64_t last, float scale,
+                       float* probs) {
+  // Lane masks of the visible positions [first, last] of each group of 8.
+  const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+  const __m256i lo = _mm256_set1_epi32(static_cast<int>(first) - 1);
+  const __m256i hi = _mm256_set1_epi32(static_cast<int>(last) + 1);
+  const auto visible = [&](int64_t i) {
+    const __m256i idx = _mm256_add_epi32(lane, _mm256_set1_epi32(static_cast<int>(i)));
+    return _mm256_castsi256_ps(
+        _mm256_and_si256(_mm256_cmpgt_epi32(idx, lo), _mm256_cmpgt_epi32(hi, idx)));
+  };
+  // ScaleRowAndMax: the max of a set does not depend on the order it is taken in.
+  const __m256 s = _mm256_set1_ps(scale);
+  __m256 max8 = _mm256_set1_ps(-INFINITY);
+  for (int64_t i = 0; i < n; i += 8) {
+    const __m256 v = _mm256_mul_ps(_mm256_loadu_ps(x + i), s);
+    _mm256_storeu_ps(x + i, v);
+    max8 = _mm256_max_ps(_mm256_blendv_ps(max8, v, visible(i)), max8);
+  }
+  alignas(32) float lanes[8];
+  _mm256_store_ps(lanes, max8);
+  float max = -INFINITY;
+  for (float l : lanes) max = std::max(max, l);
+  // ExpShiftedRow on the visible lanes, 0 elsewhere, and SumInGroupsOf8.
+  const __m256 shift = _mm256_set1_ps(max);
+  double sum = 0.0;
+  for (int64_t i = 0; i < n; i += 8) {
+    const __m256 e = _mm256_and_ps(Exp8(_mm256_sub_ps(_mm256_loadu_ps(x + i), shift)), visible(i));
+    _mm256_storeu_ps(x + i, e);
+    __m128 r = _mm_add_ps(_mm256_extractf128_ps(e, 1), _mm256_castps256_ps128(e));
+    r = _mm_add_ps(r, _mm_movehl_ps(r, r));
+    r = _mm_add_ss(r, _mm_movehdup_ps(r));
+    sum += static_cast<double>(_mm_cvtss_f32(r));
+  }
+  // ScaledToHalfRow, read back in f32.
+  const __m256 inv = _mm256_set1_ps(static_cast<float>(1.0 / sum));
+  for (int64_t i = 0; i < n; i += 8) {
+    const __m128i h =
+        _mm256_cvtps_ph(_mm256_mul_ps(_mm256_loadu_ps(x + i), inv), _MM_FROUND_TO_NEAREST_INT);
+    _mm256_storeu_ps(probs + i, _mm256_cvtph_ps(h));
+  }
+}
+
+void SumSquares8RowsAvx2(const float* x, int64_t n, double* sums) {
+  // Rows 0-3 in the lanes of acc[0], rows 4-7 in acc[1]: a 4x4 transpose of
+  // each row group turns four elements of four rows into four columns, which
+  // are squared in f32 and added in double in element order, as the scalar
+  // loop does row by row.
+  __m256d acc[2] = {_mm256_setzero_pd(), _mm256_setzero_pd()};
+  const int64_t body = n & ~int64_t{3};
+  for (int64_t i = 0; i < body; i += 4) {
+    for (int g = 0; g < 2; ++g) {
+      const float* r = x + 4 * g * n + i;
+      __m128 c0 = _mm_loadu_ps(r), c1 = _mm_loadu_ps(r + n), c2 = _mm_loadu_ps(r + 2 * n),
+             c3 = _mm_loadu_ps(r + 3 * n);
+      _MM_TRANSPOSE4_PS(c0, c1, c2, c3);
+      acc[g] = _mm256_add_pd(acc[g], _mm256_cvtps_pd(_mm_mul_ps(c0, c0)));
+      acc[g] = _mm256_add_pd(acc[g], _mm256_cvtps_pd(_mm_mul_ps(c1, c1)));
+      acc[g] = _mm256_add_pd(acc[g], _mm256_cvtps_pd(_mm_mul_ps(c2, c2)));
+      acc[g] = _mm256_add_pd(acc[g], _mm256_cvtps_pd(_mm_mul_ps(c3, c3)));
+    }
+  }
+  _mm256_storeu_pd(sums, acc[0]);
+  _mm256_storeu_pd(sums + 4, acc[1]);
+  for (int row = 0; row < 8; ++row) {
+    for (int64_t i = body; i < n; ++i) {
+      const float v = x[row * n + i];
+      sums[row] += static_cast<double>(v * v);
+    }
+  }
+}
+
+void ScaleRowAvx2(const float* x, const float* w, float* y, int64_t n, float scale) {
+  const __m256 s = _mm256_set1_ps(scale);
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    __m256 v = _mm256_mul_ps(_mm256_loadu_ps(x + i), s);
+    if (w != nullptr) v = _mm256_mul_ps(v, _mm256_loadu_ps(w + i));
+    _mm256_storeu_ps(y + i, v);
+  }
+  for (; i < n; ++i) {
+    float v = x[i] * scale;
+    if (w != nullptr) v *= w[i];
+    y[i] = v;
+  }
+}
+
 }  // namespace hearth::ops::internal

@@ -55,22 +55,22 @@ void SelfAttention(const float* in, const AttentionWeights& w, const AttentionCo
   }
   {
     profile::Scope timer(profile::Op::kRope);
-    if (w.bq) ops::AddRowBias(ws.q.data(), w.bq, n, q_dim);
-    if (w.bk) ops::AddRowBias(ws.k.data(), w.bk, n, kv_dim);
-    if (w.bv) ops::AddRowBias(ws.v.data(), w.bv, n, kv_dim);
+    if (w.bq) ops::AddRowBias(ws.q.data(), w.bq, n, q_dim, pool);
+    if (w.bk) ops::AddRowBias(ws.k.data(), w.bk, n, kv_dim, pool);
+    if (w.bv) ops::AddRowBias(ws.v.data(), w.bv, n, kv_dim, pool);
     if (w.q_norm) {
       ops::RmsNorm(ws.q.data(), w.q_norm, ws.q.data(), n * shape.n_head, shape.head_dim,
-                   config.norm_eps);
+                   config.norm_eps, pool);
     }
     if (w.k_norm) {
       ops::RmsNorm(ws.k.data(), w.k_norm, ws.k.data(), n * shape.n_head_kv, shape.head_dim,
-                   config.norm_eps);
+                   config.norm_eps, pool);
     }
     // Every layer rotates at the batch's positions: the cos/sin are computed once.
     const ops::RopeTable& table = ws.RopeTableFor(config.rope, batch.pos, n);
-    ops::ApplyRope(ws.q.data(), n, shape.n_head, shape.head_dim, table, config.rope.neox);
-    ops::ApplyRope(ws.k.data(), n, shape.n_head_kv, shape.head_dim, table, config.rope.neox);
-    if (config.q_scale != 1.0f) ops::Scale(ws.q.data(), n * q_dim, config.q_scale);
+    ops::ApplyRope(ws.q.data(), n, shape.n_head, shape.head_dim, table, config.rope.neox, pool);
+    ops::ApplyRope(ws.k.data(), n, shape.n_head_kv, shape.head_dim, table, config.rope.neox, pool);
+    if (config.q_scale != 1.0f) ops::Scale(ws.q.data(), n * q_dim, config.q_scale, pool);
   }
   ws.attention.clear();
   {
@@ -78,7 +78,7 @@ void SelfAttention(const float* in, const AttentionWeights& w, const AttentionCo
     for (const BatchSegment& seg : batch.segments) {
       F16KvCache& cache = *seg.cache;
       cache.Store(layer, seg.pos0, seg.n_tokens, ws.k.data() + seg.first * kv_dim,
-                  ws.v.data() + seg.first * kv_dim);
+                  ws.v.data() + seg.first * kv_dim, pool);
       ws.attention.push_back({ws.q.data() + seg.first * q_dim, seg.n_tokens, seg.pos0,
                               cache.k(layer), cache.v(layer), cache.v_stride(),
                               ws.attn.data() + seg.first * q_dim});
@@ -105,15 +105,11 @@ void GatedFfn(const float* in, const FfnWeights& w, GatedActivation act, int64_t
   }
   {
     profile::Scope timer(profile::Op::kActivation);
-    // Row by row: ggml's vector/tail split of SiLU depends on the position in the row.
-    for (int64_t t = 0; t < n_tokens; ++t) {
-      float* gate = ws.gate.data() + t * n_ff;
-      const float* up = ws.up.data() + t * n_ff;
-      if (act == GatedActivation::kSilu) {
-        ops::SwiGlu(gate, up, gate, n_ff);
-      } else {
-        ops::GeGlu(gate, up, gate, n_ff);
-      }
+    // [n_tokens, n_ff], in place over gate, row by row over the pool's threads
+    if (act == GatedActivation::kSilu) {
+      ops::SwiGluRows(ws.gate.data(), ws.up.data(), ws.gate.data(), n_tokens, n_ff, pool);
+    } else {
+      ops::GeGluRows(ws.gate.data(), ws.up.data(), ws.gate.data(), n_tokens, n_ff, pool);
     }
   }
   profile::Scope timer(profile::Op::kMatMulFfn);

@@ -54,15 +54,15 @@ class Gemma3Model final : public TransformerModel {
     const float eps = hp_.spec.rms_eps;
     float* x = ws_.x.data();  // [n, n_embd]
     float* out = ws_.out.data();
-    ops::RmsNorm(x, l.attn_norm, ws_.norm.data(), n, n_embd, eps);
+    ops::RmsNorm(x, l.attn_norm, ws_.norm.data(), n, n_embd, eps, pool_);
     SelfAttention(ws_.norm.data(), l.attn, l.sliding ? local_ : global_, batch, layer, ws_, pool_,
                   out);
-    ops::RmsNorm(out, l.attn_post_norm, out, n, n_embd, eps);
-    ops::Add(x, out, x, n * n_embd);
-    ops::RmsNorm(x, l.ffn_norm, ws_.norm.data(), n, n_embd, eps);
+    ops::RmsNorm(out, l.attn_post_norm, out, n, n_embd, eps, pool_);
+    ops::Add(x, out, x, n * n_embd, pool_);
+    ops::RmsNorm(x, l.ffn_norm, ws_.norm.data(), n, n_embd, eps, pool_);
     GatedFfn(ws_.norm.data(), l.ffn, GatedActivation::kGelu, n, ws_, pool_, out);
-    ops::RmsNorm(out, l.ffn_post_norm, out, n, n_embd, eps);
-    ops::Add(x, out, x, n * n_embd);
+    ops::RmsNorm(out, l.ffn_post_norm, out, n, n_embd, eps, pool_);
+    ops::Add(x, out, x, n * n_embd, pool_);
   }
 
  private:

@@ -1,5 +1,6 @@
 #include "model/kv_cache.h"
 
+#include <algorithm>
 #include <vector>
 
 #include "kernels/ops.h"
@@ -41,17 +42,26 @@ void F16KvCache::Truncate(int32_t n) {
 }
 
 void F16KvCache::Store(int32_t layer, int32_t pos0, int64_t n_tokens, const float* k,
-                       const float* v) {
+                       const float* v, ThreadPool& pool) {
   const int64_t row = static_cast<int64_t>(n_head_kv_) * head_dim_;
   uint16_t* k_dst = k_[layer].get() + static_cast<int64_t>(pos0) * row;
-  ops::FloatToHalfRow(k, k_dst, n_tokens * row);
-  // V is transposed (positions innermost): convert a token's row, then scatter it.
-  uint16_t* v_dst = v_[layer].get() + pos0;
-  thread_local std::vector<uint16_t> v_half;
-  v_half.resize(static_cast<size_t>(row));
-  for (int64_t t = 0; t < n_tokens; ++t) {
-    ops::FloatToHalfRow(v + t * row, v_half.data(), row);
-    for (int64_t i = 0; i < row; ++i) v_dst[i * v_stride_ + t] = v_half[i];
+  uint16_t* v_dst = v_[layer].get() + pos0;  // V is transposed: positions innermost
+  // Blocks of 64 channels: K's [n_tokens, 64] and V's transposed [64, n_tokens].
+  constexpr int64_t kBlock = 64;
+  const int64_t n_blocks = (row + kBlock - 1) / kBlock;
+  const auto store = [&](int64_t first, int64_t end) {
+    const int64_t c0 = first * kBlock;
+    const int64_t c1 = std::min(row, end * kBlock);
+    for (int64_t t = 0; t < n_tokens; ++t) {
+      ops::FloatToHalfRow(k + t * row + c0, k_dst + t * row + c0, c1 - c0);
+    }
+    // [n_tokens, c1 - c0] of v (rows `row` apart) into V rows c0 .. c1.
+    ops::TransposeToHalf(v + c0, n_tokens, c1 - c0, row, v_dst + c0 * v_stride_, v_stride_);
+  };
+  if (n_tokens * row < 16 * 1024 || pool.size() == 1) {
+    store(0, n_blocks);
+  } else {
+    pool.ParallelFor(n_blocks, store);
   }
 }
 

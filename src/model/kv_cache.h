@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/status.h"
+#include "core/thread_pool.h"
 #include "model/model.h"
 
 namespace hearth {
@@ -39,7 +40,9 @@ class F16KvCache : public KvCache {
 
   // Writes rows for positions pos0 .. pos0+n_tokens-1 of one layer, rounding to fp16.
   // k, v: [n_tokens, n_head_kv * head_dim]. Precondition: pos0 + n_tokens <= capacity.
-  void Store(int32_t layer, int32_t pos0, int64_t n_tokens, const float* k, const float* v);
+  // The work is split among `pool`'s threads when the batch is large enough.
+  void Store(int32_t layer, int32_t pos0, int64_t n_tokens, const float* k, const float* v,
+             ThreadPool& pool);
   // Marks positions < n as filled. Precondition: n <= capacity.
   void SetSize(int32_t n) { size_ = n; }
 

@@ -56,20 +56,20 @@ class LlamaModel final : public TransformerModel {
     float* x = ws_.x.data();  // [n, n_embd]
     {
       profile::Scope timer(profile::Op::kNorm);
-      ops::RmsNorm(x, l.attn_norm, ws_.norm.data(), n, n_embd, hp_.spec.rms_eps);
+      ops::RmsNorm(x, l.attn_norm, ws_.norm.data(), n, n_embd, hp_.spec.rms_eps, pool_);
     }
     SelfAttention(ws_.norm.data(), l.attn, config_, batch, layer, ws_, pool_, ws_.out.data());
     {
       profile::Scope timer(profile::Op::kAdd);
-      ops::Add(x, ws_.out.data(), x, n * n_embd);
+      ops::Add(x, ws_.out.data(), x, n * n_embd, pool_);
     }
     {
       profile::Scope timer(profile::Op::kNorm);
-      ops::RmsNorm(x, l.ffn_norm, ws_.norm.data(), n, n_embd, hp_.spec.rms_eps);
+      ops::RmsNorm(x, l.ffn_norm, ws_.norm.data(), n, n_embd, hp_.spec.rms_eps, pool_);
     }
     GatedFfn(ws_.norm.data(), l.ffn, GatedActivation::kSilu, n, ws_, pool_, ws_.out.data());
     profile::Scope timer(profile::Op::kAdd);
-    ops::Add(x, ws_.out.data(), x, n * n_embd);
+    ops::Add(x, ws_.out.data(), x, n * n_embd, pool_);
   }
 
  private:

@@ -51,12 +51,12 @@ class Qwen2Model final : public TransformerModel {
     const int64_t n = batch.n_tokens;
     const int32_t n_embd = hp_.spec.n_embd;
     float* x = ws_.x.data();  // [n, n_embd]
-    ops::RmsNorm(x, l.attn_norm, ws_.norm.data(), n, n_embd, hp_.spec.rms_eps);
+    ops::RmsNorm(x, l.attn_norm, ws_.norm.data(), n, n_embd, hp_.spec.rms_eps, pool_);
     SelfAttention(ws_.norm.data(), l.attn, config_, batch, layer, ws_, pool_, ws_.out.data());
-    ops::Add(x, ws_.out.data(), x, n * n_embd);
-    ops::RmsNorm(x, l.ffn_norm, ws_.norm.data(), n, n_embd, hp_.spec.rms_eps);
+    ops::Add(x, ws_.out.data(), x, n * n_embd, pool_);
+    ops::RmsNorm(x, l.ffn_norm, ws_.norm.data(), n, n_embd, hp_.spec.rms_eps, pool_);
     GatedFfn(ws_.norm.data(), l.ffn, GatedActivation::kSilu, n, ws_, pool_, ws_.out.data());
-    ops::Add(x, ws_.out.data(), x, n * n_embd);
+    ops::Add(x, ws_.out.data(), x, n * n_embd, pool_);
   }
 
  private:
