@@ -224,6 +224,35 @@ TEST(PackedTest, ExpandedAndInPlaceTilesMatchScalarVecDot) {
   }
 }
 
+// Long rows: the GEMM takes the row groups a few at a time (their weights kept in L2 across the
+// token tiles); each output still equals its value from a call on fewer groups, bit for bit.
+TEST(PackedTest, GroupBlocksOfLongRowsEqualFewGroups) {
+  if (!HavePackedKernels()) GTEST_SKIP() << "this CPU has no AVX2";
+  std::mt19937 rng(7);
+  ThreadPool pool(1);
+  const int64_t n_in = 32 * 400, n_out = 72, n_tokens = 7;  // Q4_0: 57.6 KB per group
+  for (TensorType type : {TensorType::kQ4_0, TensorType::kQ8_0}) {
+    SCOPED_TRACE(std::string(TensorTypeName(type)));
+    std::vector<std::vector<uint8_t>> rows;
+    for (int64_t r = 0; r < n_out; ++r) rows.push_back(RandomRow(type, n_in, rng));
+    const TestWeight w = WeightFromRows(type, n_in, rows, pool);
+    const std::vector<float> x = RandomFloats(n_in * n_tokens, rng);
+    std::vector<float> y(n_out * n_tokens, NAN);
+    MatMul(w.packed, x.data(), n_tokens, y.data(), pool, KernelsFor(Isa::kAvx2));
+    for (int64_t g0 = 0; g0 < n_out; g0 += 24) {  // 3 groups a call
+      const std::vector<std::vector<uint8_t>> part(rows.begin() + g0, rows.begin() + g0 + 24);
+      const TestWeight few = WeightFromRows(type, n_in, part, pool);
+      std::vector<float> y_few(24 * n_tokens, NAN);
+      MatMul(few.packed, x.data(), n_tokens, y_few.data(), pool, KernelsFor(Isa::kAvx2));
+      for (int64_t t = 0; t < n_tokens; ++t) {
+        for (int64_t r = 0; r < 24; ++r) {
+          ASSERT_EQ(y[t * n_out + g0 + r], y_few[t * 24 + r]) << "row " << g0 + r << " token " << t;
+        }
+      }
+    }
+  }
+}
+
 TEST(PackedTest, GetRowOnPackedEqualsRowMajor) {
   if (!HavePackedKernels()) GTEST_SKIP() << "this CPU has no AVX2";
   std::mt19937 rng(4);
