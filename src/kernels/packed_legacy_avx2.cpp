@@ -16,7 +16,9 @@
 //
 // Tile sizes: each token needs its int16 pair sums (two for the 5-bit types) and its f32
 // accumulator beside the chunk in the 16 ymm registers. Measured on Zen 3 (pp512, SmolLM2
-// Q4_0): 6 tokens beat 4 by ~5% and 8 (which spills) by ~20%.
+// Q4_0): 6 tokens beat 4 by ~5% and 8 (which spills) by ~20%. With expanded activations (below;
+// no broadcast register) the 5-bit types also take 6 (measured +4-9% over 4; 8 spills and loses
+// ~10% for Q4_0 and Q5_0 alike).
 //
 // Loop order (PackedGemm): row groups are taken a few hundred KB of weights at a time
 // (packed_gemm_blocking.h: they stay in L2 across the token tiles); for each tile, the 4- and
@@ -171,7 +173,7 @@ struct Q5_0K {
   static constexpr TensorType kType = TensorType::kQ5_0;
   static constexpr int kOffset = 16;
   static constexpr bool kHasMin = false;
-  static constexpr int kTile = 4;
+  static constexpr int kTile = 6;
   static constexpr bool kExpand = true;
   // 5-bit values: chunks 0..3 and 4..7 summed in int16 apart (4 * 2 * 31 * 128 = 31744).
   template <int kTokens, typename Src>
