@@ -2,6 +2,8 @@
 // (packed_legacy_avx2.cpp, packed_kquant_avx2.cpp).
 #pragma once
 
+#include <immintrin.h>
+
 #include <algorithm>
 #include <cstdint>
 
@@ -28,6 +30,15 @@ void ForEachGroupBlock(const PackedGemmArgs& g, int64_t min_groups, Fn fn) {
     sub.y = g.y + g0 * kPackRows;
     fn(sub);
   }
+}
+
+// Vectors of this thread's scratch for a token tile's expanded (pre-broadcast) activations,
+// shared by every packed GEMM (one buffer per thread, not one per kernel instantiation).
+inline constexpr int64_t kExpansionVectors = 792;  // 24.75 KB: fits L1 beside the weights
+
+inline __m256i* ExpansionScratch() {
+  alignas(32) static thread_local __m256i scratch[kExpansionVectors];
+  return scratch;
 }
 
 }  // namespace hearth::kernels::internal

@@ -386,7 +386,8 @@ constexpr int64_t kExpandSuperBlocks = 2;
 template <template <int> class Tile, int T>
 void GroupsTimesExpandedTile(const internal::PackedGemmArgs& g, int64_t t) {
   constexpr int64_t kPerSuperBlock = kExpandedVectors * T + 1;
-  alignas(32) static thread_local __m256i expanded[kExpandSuperBlocks * kPerSuperBlock];
+  static_assert(kExpandSuperBlocks * kPerSuperBlock <= internal::kExpansionVectors);
+  __m256i* expanded = internal::ExpansionScratch();
   float* out = g.y + t * g.y_stride;
   for (int64_t b0 = 0; b0 < g.n_blocks; b0 += kExpandSuperBlocks) {
     const int64_t b1 = std::min(g.n_blocks, b0 + kExpandSuperBlocks);

@@ -302,7 +302,8 @@ void GroupsTimesTile(const internal::PackedGemmArgs& g, const LegacySections& s,
     }
     return;
   }
-  alignas(32) static thread_local __m256i expanded[kExpandBlocks * kExpandedVectors * K::kTile];
+  static_assert(kExpandBlocks * kExpandedVectors * K::kTile <= internal::kExpansionVectors);
+  __m256i* expanded = internal::ExpansionScratch();
   // Block ranges of near-equal size (576 columns: 2 x 9 blocks rather than 16 + 2).
   const int64_t n_ranges = (g.n_blocks + kExpandBlocks - 1) / kExpandBlocks;
   const int64_t per_range = (g.n_blocks + n_ranges - 1) / n_ranges;
