@@ -204,7 +204,8 @@ TEST(PackedKQuantTest, IntegersEqualVecDotExactly) {
     for (bool extreme : {false, true}) {
       // One super-block when extreme: its integers exceed 2^24, but both sides round them
       // once, identically.
-      const int64_t n_cols = extreme ? 256 : 1024, n_rows = 16, n_tokens = 5;
+      // 40 rows: 5 groups in one call, enough for the GEMM to expand the activations.
+      const int64_t n_cols = extreme ? 256 : 1024, n_rows = 40, n_tokens = 5;
       SCOPED_TRACE(fmt::format("{} extreme={}", TensorTypeName(type), extreme));
       const Weight w =
           PackedWeight(type, UnitScaleRows(type, n_rows, n_cols, rng, extreme), n_rows, n_cols);
@@ -224,7 +225,7 @@ TEST(PackedKQuantTest, GemmMatchesScalarVecDot) {
   std::mt19937 rng(7);
   for (TensorType type : kPackedKTypes) {
     for (int64_t n_cols : {256, 768, 2048}) {
-      for (int64_t n_rows : {8, 24}) {
+      for (int64_t n_rows : {8, 24, 40}) {  // 1, 3 groups: broadcast in place; 5: expanded
         const Weight w = RandomWeight(type, n_rows, n_cols, rng);
         for (int64_t n_tokens = 1; n_tokens <= 17; ++n_tokens) {
           SCOPED_TRACE(

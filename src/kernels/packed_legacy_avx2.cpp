@@ -16,7 +16,19 @@
 //
 // Tile sizes: each token needs its int16 pair sums (two for the 5-bit types) and its f32
 // accumulator beside the chunk in the 16 ymm registers. Measured on Zen 3 (pp512, SmolLM2
-// Q4_0): 6 tokens beat 4 by ~5% and 8 (which spills) by ~20%.
+// Q4_0): 6 tokens beat 4 by ~5% and 8 (which spills) by ~20%. With expanded activations (below;
+// no broadcast register) the 5-bit types also take 6 (measured +4-9% over 4; 8 spills and loses
+// ~10% for Q4_0 and Q5_0 alike).
+//
+// Loop order (PackedGemm): row groups are taken a few hundred KB of weights at a time
+// (packed_gemm_blocking.h: they stay in L2 across the token tiles); for each tile, the 4- and
+// 5-bit types expand 12 blocks of the tile's activations at a time into pre-broadcast vectors
+// (chunks, kOffset * sum, d, s: ExpandTile) that every group of the block reads as memory
+// operands, so a broadcast is paid once per tile rather than once per group (pp512 SmolLM2
+// Q4_0 +10-15%). An output's f32 accumulator is carried between block ranges through y, an
+// exact round trip, so the per-output f32 operations above are unchanged. Q8_0 (whose
+// sign(a, w) wants a in a register; measured slower expanded) and calls with fewer than 4
+// groups broadcast in place.
 #include <immintrin.h>
 
 #include <algorithm>
@@ -25,6 +37,7 @@
 #include <utility>
 
 #include "kernels/packed.h"
+#include "kernels/packed_gemm_blocking.h"
 #include "kernels/packed_legacy.h"
 #include "kernels/quant_blocks.h"
 
@@ -81,12 +94,44 @@ inline __m256i Bits5(const __m256i& nibbles, __m256i bits) {
 // additions, spilling their results: the pin keeps the chunk-outer, token-inner order.
 inline void Pin(__m256i& v) { asm("" : "+x"(v)); }
 
-// pairs[t] += maddubs(chunk, token t's activation bytes offset .. offset+3 in every lane).
+// A tile's activations of one block, as the kernels read them: At(t, offset) = chunk
+// offset / 4 (bytes offset .. offset+3) of token t broadcast to every lane; Offset(t) =
+// kOffset * (integer sum of token t's block) in every lane; Scale(t) = its d and Min(t) = its
+// s (Q8_1) in every lane. BroadcastBlock broadcasts from the block-major activations on each
+// use; ExpandedBlock reads copies broadcast beforehand (ExpandTile), so that maddubs, vpsubd
+// and vmulps take them as memory operands and the broadcasts are not paid again for every
+// row group.
+template <int kOffset, int kTokens>
+struct BroadcastBlock {
+  const GemmActivations* act;
+  int64_t i0;  // (block, first token), block-major
+  __m256i At(int t, int offset) const { return Broadcast4(act->qs + (i0 + t) * kQk + offset); }
+  __m256i Offset(int t) const {
+    if constexpr (kOffset == 0) return _mm256_setzero_si256();
+    return _mm256_set1_epi32(kOffset * act->sums[i0 + t]);
+  }
+  __m256 Scale(int t) const { return _mm256_set1_ps(act->d[i0 + t]); }
+  __m256 Min(int t) const { return _mm256_set1_ps(act->s[i0 + t]); }
+};
+
+// Per block: [8 chunks][kTokens] chunk vectors, then [kTokens] offsets, [kTokens] d,
+// [kTokens] s.
+constexpr int kExpandedVectors = 11;  // per token and block
+
 template <int kTokens>
-inline void AddPairs(__m256i chunk, const int8_t* const a[kTokens], int offset,
-                     __m256i pairs[kTokens]) {
+struct ExpandedBlock {
+  const __m256i* v;  // the block's kExpandedVectors * kTokens vectors
+  __m256i At(int t, int offset) const { return v[(offset / 4) * kTokens + t]; }
+  __m256i Offset(int t) const { return v[8 * kTokens + t]; }
+  __m256 Scale(int t) const { return _mm256_castsi256_ps(v[9 * kTokens + t]); }
+  __m256 Min(int t) const { return _mm256_castsi256_ps(v[10 * kTokens + t]); }
+};
+
+// pairs[t] += maddubs(chunk, token t's activation bytes offset .. offset+3 in every lane).
+template <int kTokens, typename Src>
+inline void AddPairs(__m256i chunk, const Src& a, int offset, __m256i pairs[kTokens]) {
   for (int t = 0; t < kTokens; ++t) {
-    pairs[t] = _mm256_add_epi16(pairs[t], _mm256_maddubs_epi16(chunk, Broadcast4(a[t] + offset)));
+    pairs[t] = _mm256_add_epi16(pairs[t], _mm256_maddubs_epi16(chunk, a.At(t, offset)));
     Pin(pairs[t]);
   }
 }
@@ -99,18 +144,19 @@ struct Q4_0K {
   static constexpr int kOffset = 8;
   static constexpr bool kHasMin = false;
   static constexpr int kTile = 6;
+  static constexpr bool kExpand = true;
   // 4-bit values: all 8 chunks summed in int16 (8 * 2 * 15 * 128 = 30720 < 32768).
-  template <int kTokens>
-  static void Dot(const uint8_t* group, const LegacySections& s, int64_t b,
-                  const int8_t* const a[kTokens], __m256i isum[kTokens]) {
+  template <int kTokens, typename Src>
+  static void Dot(const uint8_t* group, const LegacySections& s, int64_t b, const Src& a,
+                  __m256i isum[kTokens]) {
     const uint8_t* qs = group + s.qs + b * 128;
     __m256i pairs[kTokens];
     for (int t = 0; t < kTokens; ++t) pairs[t] = _mm256_setzero_si256();
     for (int k = 0; k < 4; ++k) {
       __m256i lo, hi;
       NibbleChunkPair(qs, k, lo, hi);
-      AddPairs<kTokens>(lo, a, 4 * k, pairs);
-      AddPairs<kTokens>(hi, a, 16 + 4 * k, pairs);
+      AddPairs<kTokens, Src>(lo, a, 4 * k, pairs);
+      AddPairs<kTokens, Src>(hi, a, 16 + 4 * k, pairs);
     }
     const __m256i ones = _mm256_set1_epi16(1);
     for (int t = 0; t < kTokens; ++t) isum[t] = _mm256_madd_epi16(pairs[t], ones);
@@ -127,28 +173,29 @@ struct Q5_0K {
   static constexpr TensorType kType = TensorType::kQ5_0;
   static constexpr int kOffset = 16;
   static constexpr bool kHasMin = false;
-  static constexpr int kTile = 4;
+  static constexpr int kTile = 6;
+  static constexpr bool kExpand = true;
   // 5-bit values: chunks 0..3 and 4..7 summed in int16 apart (4 * 2 * 31 * 128 = 31744).
-  template <int kTokens>
-  static void Dot(const uint8_t* group, const LegacySections& s, int64_t b,
-                  const int8_t* const a[kTokens], __m256i isum[kTokens]) {
+  template <int kTokens, typename Src>
+  static void Dot(const uint8_t* group, const LegacySections& s, int64_t b, const Src& a,
+                  __m256i isum[kTokens]) {
     const uint8_t* qs = group + s.qs + b * 128;
     const __m256i bits = Load(group + s.qh + b * 32);
     __m256i low[kTokens], high[kTokens];
     for (int t = 0; t < kTokens; ++t) low[t] = high[t] = _mm256_setzero_si256();
     __m256i lo, hi;
     NibbleChunkPair(qs, 0, lo, hi);
-    AddPairs<kTokens>(Bits5<0>(lo, bits), a, 0, low);
-    AddPairs<kTokens>(Bits5<4>(hi, bits), a, 16, high);
+    AddPairs<kTokens, Src>(Bits5<0>(lo, bits), a, 0, low);
+    AddPairs<kTokens, Src>(Bits5<4>(hi, bits), a, 16, high);
     NibbleChunkPair(qs, 1, lo, hi);
-    AddPairs<kTokens>(Bits5<1>(lo, bits), a, 4, low);
-    AddPairs<kTokens>(Bits5<5>(hi, bits), a, 20, high);
+    AddPairs<kTokens, Src>(Bits5<1>(lo, bits), a, 4, low);
+    AddPairs<kTokens, Src>(Bits5<5>(hi, bits), a, 20, high);
     NibbleChunkPair(qs, 2, lo, hi);
-    AddPairs<kTokens>(Bits5<2>(lo, bits), a, 8, low);
-    AddPairs<kTokens>(Bits5<6>(hi, bits), a, 24, high);
+    AddPairs<kTokens, Src>(Bits5<2>(lo, bits), a, 8, low);
+    AddPairs<kTokens, Src>(Bits5<6>(hi, bits), a, 24, high);
     NibbleChunkPair(qs, 3, lo, hi);
-    AddPairs<kTokens>(Bits5<3>(lo, bits), a, 12, low);
-    AddPairs<kTokens>(Bits5<7>(hi, bits), a, 28, high);
+    AddPairs<kTokens, Src>(Bits5<3>(lo, bits), a, 12, low);
+    AddPairs<kTokens, Src>(Bits5<7>(hi, bits), a, 28, high);
     const __m256i ones = _mm256_set1_epi16(1);
     for (int t = 0; t < kTokens; ++t) {
       isum[t] = _mm256_add_epi32(_mm256_madd_epi16(low[t], ones), _mm256_madd_epi16(high[t], ones));
@@ -167,11 +214,13 @@ struct Q8_0K {
   static constexpr int kOffset = 0;
   static constexpr bool kHasMin = false;
   static constexpr int kTile = 6;
+  static constexpr bool kExpand =
+      false;  // sign(a, w) wants a in a register: measured slower expanded
   // maddubs needs an unsigned operand: |w|, with w's sign moved onto the activation. One
   // maddubs pair can reach 2 * 128 * 127, so each chunk is widened on its own.
-  template <int kTokens>
-  static void Dot(const uint8_t* group, const LegacySections& s, int64_t b,
-                  const int8_t* const a[kTokens], __m256i isum[kTokens]) {
+  template <int kTokens, typename Src>
+  static void Dot(const uint8_t* group, const LegacySections& s, int64_t b, const Src& a,
+                  __m256i isum[kTokens]) {
     const uint8_t* qs = group + s.qs + b * 256;
     const __m256i ones = _mm256_set1_epi16(1);
     for (int t = 0; t < kTokens; ++t) isum[t] = _mm256_setzero_si256();
@@ -179,7 +228,7 @@ struct Q8_0K {
       const __m256i w = Load(qs + 32 * k);
       const __m256i magnitude = _mm256_sign_epi8(w, w);
       for (int t = 0; t < kTokens; ++t) {
-        const __m256i signed_a = _mm256_sign_epi8(Broadcast4(a[t] + 4 * k), w);
+        const __m256i signed_a = _mm256_sign_epi8(a.At(t, 4 * k), w);
         isum[t] = _mm256_add_epi32(
             isum[t], _mm256_madd_epi16(_mm256_maddubs_epi16(magnitude, signed_a), ones));
         Pin(isum[t]);
@@ -188,60 +237,108 @@ struct Q8_0K {
   }
 };
 
-// One row group times kTokens consecutive tokens from t0: y[(t0 + t) * y_stride + r] for
-// the group's rows r < 8 (y points at the group's first row).
-template <typename K, int kTokens>
-void GroupTimesTokens(const uint8_t* group, const LegacySections& s, int64_t n_blocks,
-                      const GemmActivations& act, int64_t t0, float* y, int64_t y_stride) {
+// Row group `group` times kTokens consecutive tokens from t0, blocks [b0, b1):
+// y[(t0 + t) * y_stride + r] for the group's rows r < 8 (y points at the group's first
+// row). The f32 accumulators start at 0 when b0 == 0 and otherwise continue from y (an exact
+// f32 round trip), so splitting the blocks into ranges leaves each output's f32 operations
+// unchanged. blocks(b) gives block b's activations (BroadcastBlock or ExpandedBlock).
+template <typename K, int kTokens, typename Blocks>
+void GroupTimesTokens(const uint8_t* group, const LegacySections& s, int64_t b0, int64_t b1,
+                      int64_t t0, const Blocks& blocks, float* y, int64_t y_stride) {
   __m256 acc[kTokens];
-  for (int t = 0; t < kTokens; ++t) acc[t] = _mm256_setzero_ps();
-  for (int64_t b = 0; b < n_blocks; ++b) {
-    const int64_t i0 = b * act.n_tokens + t0;  // (block b, token t0), block-major
-    const int8_t* a[kTokens];
-    for (int t = 0; t < kTokens; ++t) a[t] = act.qs + (i0 + t) * kQk;
+  for (int t = 0; t < kTokens; ++t) {
+    acc[t] = b0 == 0 ? _mm256_setzero_ps() : _mm256_loadu_ps(y + (t0 + t) * y_stride);
+  }
+  for (int64_t b = b0; b < b1; ++b) {
+    const auto a = blocks(b);
     __m256i isum[kTokens];
     K::template Dot<kTokens>(group, s, b, a, isum);
     const __m256 dw = LoadHalves(group + s.d + b * 16);
     for (int t = 0; t < kTokens; ++t) {
-      const int64_t i = i0 + t;
-      if constexpr (K::kOffset != 0) {
-        isum[t] = _mm256_sub_epi32(isum[t], _mm256_set1_epi32(K::kOffset * act.sums[i]));
-      }
-      const __m256 scale = _mm256_mul_ps(dw, _mm256_set1_ps(act.d[i]));
+      if constexpr (K::kOffset != 0) isum[t] = _mm256_sub_epi32(isum[t], a.Offset(t));
+      const __m256 scale = _mm256_mul_ps(dw, a.Scale(t));
       acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum[t]), scale, acc[t]);
     }
     if constexpr (K::kHasMin) {
       const __m256 mw = LoadHalves(group + s.m + b * 16);
-      for (int t = 0; t < kTokens; ++t) {
-        acc[t] = _mm256_fmadd_ps(mw, _mm256_set1_ps(act.s[i0 + t]), acc[t]);
-      }
+      for (int t = 0; t < kTokens; ++t) acc[t] = _mm256_fmadd_ps(mw, a.Min(t), acc[t]);
     }
   }
   for (int t = 0; t < kTokens; ++t) _mm256_storeu_ps(y + (t0 + t) * y_stride, acc[t]);
 }
 
+// Blocks of activations expanded at a time: kExpandBlocks * kExpandedVectors * kTile vectors
+// (25 KB for 6 tokens) stay in L1 while every row group of the call passes over them.
+constexpr int64_t kExpandBlocks = 12;
+
+// Writes blocks [b0, b1) of tokens [t0, t0 + kTokens) in ExpandedBlock's layout at out.
+template <int kOffset, int kTokens>
+void ExpandTile(const GemmActivations& act, int64_t t0, int64_t b0, int64_t b1, __m256i* out) {
+  for (int64_t b = b0; b < b1; ++b) {
+    const BroadcastBlock<kOffset, kTokens> a{&act, b * act.n_tokens + t0};
+    __m256i* v = out + (b - b0) * kExpandedVectors * kTokens;
+    for (int t = 0; t < kTokens; ++t) {
+      for (int c = 0; c < 8; ++c) _mm256_store_si256(v + c * kTokens + t, a.At(t, 4 * c));
+      _mm256_store_si256(v + 8 * kTokens + t, a.Offset(t));
+      _mm256_store_si256(v + 9 * kTokens + t, _mm256_castps_si256(a.Scale(t)));
+      _mm256_store_si256(v + 10 * kTokens + t, _mm256_castps_si256(a.Min(t)));
+    }
+  }
+}
+
+// Every row group of the call times kTokens tokens from t0. Broadcasting in place suits few
+// groups; otherwise the tile's activations are expanded once per range of blocks and
+// shared by all groups (the per-output f32 operations are the same either way).
+template <typename K, int kTokens>
+void GroupsTimesTile(const internal::PackedGemmArgs& g, const LegacySections& s, int64_t t0) {
+  const GemmActivations& act = *g.act;
+  if (!K::kExpand || g.n_groups < 4) {
+    const auto blocks = [&](int64_t b) {
+      return BroadcastBlock<K::kOffset, kTokens>{&act, b * act.n_tokens + t0};
+    };
+    for (int64_t group = 0; group < g.n_groups; ++group) {
+      GroupTimesTokens<K, kTokens>(g.w + static_cast<uint64_t>(group) * g.group_bytes, s, 0,
+                                   g.n_blocks, t0, blocks, g.y + group * kPackRows, g.y_stride);
+    }
+    return;
+  }
+  static_assert(kExpandBlocks * kExpandedVectors * K::kTile <= internal::kExpansionVectors);
+  __m256i* expanded = internal::ExpansionScratch();
+  // Block ranges of near-equal size (576 columns: 2 x 9 blocks rather than 16 + 2).
+  const int64_t n_ranges = (g.n_blocks + kExpandBlocks - 1) / kExpandBlocks;
+  const int64_t per_range = (g.n_blocks + n_ranges - 1) / n_ranges;
+  for (int64_t b0 = 0; b0 < g.n_blocks; b0 += per_range) {
+    const int64_t b1 = std::min(g.n_blocks, b0 + per_range);
+    ExpandTile<K::kOffset, kTokens>(act, t0, b0, b1, expanded);
+    const auto blocks = [&](int64_t b) {
+      return ExpandedBlock<kTokens>{expanded + (b - b0) * kExpandedVectors * kTokens};
+    };
+    for (int64_t group = 0; group < g.n_groups; ++group) {
+      GroupTimesTokens<K, kTokens>(g.w + static_cast<uint64_t>(group) * g.group_bytes, s, b0, b1,
+                                   t0, blocks, g.y + group * kPackRows, g.y_stride);
+    }
+  }
+}
+
 template <typename K>
-using GroupFn = void (*)(const uint8_t*, const LegacySections&, int64_t, const GemmActivations&,
-                         int64_t, float*, int64_t);
+using TileFn = void (*)(const internal::PackedGemmArgs&, const LegacySections&, int64_t);
 
 template <typename K, int... kTokens>
-constexpr std::array<GroupFn<K>, sizeof...(kTokens)> GroupFns(
+constexpr std::array<TileFn<K>, sizeof...(kTokens)> TileFns(
     std::integer_sequence<int, kTokens...>) {
-  return {GroupTimesTokens<K, kTokens + 1>...};
+  return {GroupsTimesTile<K, kTokens + 1>...};
 }
 
 template <typename K>
 void PackedGemm(const internal::PackedGemmArgs& g) {
-  static constexpr auto kFns = GroupFns<K>(std::make_integer_sequence<int, K::kTile>());
+  static constexpr auto kFns = TileFns<K>(std::make_integer_sequence<int, K::kTile>());
   const LegacySections s = internal::LegacySectionsOf(K::kType, g.n_blocks);
-  for (int64_t group = 0; group < g.n_groups; ++group) {
-    const uint8_t* w = g.w + static_cast<uint64_t>(group) * g.group_bytes;
-    float* y = g.y + group * kPackRows;
-    for (int64_t t0 = 0; t0 < g.n_tokens; t0 += K::kTile) {
-      const int64_t n = std::min<int64_t>(K::kTile, g.n_tokens - t0);
-      kFns[n - 1](w, s, g.n_blocks, *g.act, t0, y, g.y_stride);
+  internal::ForEachGroupBlock(g, 4, [&](const internal::PackedGemmArgs& block) {
+    for (int64_t t0 = 0; t0 < block.n_tokens; t0 += K::kTile) {
+      const int64_t n = std::min<int64_t>(K::kTile, block.n_tokens - t0);
+      kFns[n - 1](block, s, t0);
     }
-  }
+  });
 }
 
 }  // namespace

@@ -150,6 +150,109 @@ TEST(PackedTest, MatMulPackedMatchesRowMajor) {
   }
 }
 
+// A weight whose rows are row-major copies of `rows` (each n_in values of `type`), packed.
+TestWeight WeightFromRows(TensorType type, int64_t n_in,
+                          const std::vector<std::vector<uint8_t>>& rows, ThreadPool& pool) {
+  TestWeight w;
+  w.rows = rows;
+  for (const auto& row : rows) w.data.insert(w.data.end(), row.begin(), row.end());
+  w.view.name = "w";
+  w.view.type = type;
+  w.view.n_dims = 2;
+  w.view.ne = {n_in, static_cast<int64_t>(rows.size()), 1, 1};
+  w.view.data = w.data.data();
+  w.view.nbytes = w.data.size();
+  w.packed_data.reset(
+      static_cast<uint8_t*>(std::aligned_alloc(32, (w.data.size() + 31) / 32 * 32)));
+  w.packed = PackWeight(w.view, w.packed_data.get(), pool);
+  return w;
+}
+
+// With many row groups per call the GEMM expands each token tile's activations once per range
+// of blocks and shares them across the groups; with few it broadcasts in place. Both must give
+// the scalar vec_dot's value per output, and the same bits as each other, for every tile edge
+// (1 to 13 tokens), an odd number of groups, several block ranges, and the extreme values
+// that bound the int16 pair sums (every weight at its largest magnitude bar one, activations
+// all +-127).
+TEST(PackedTest, ExpandedAndInPlaceTilesMatchScalarVecDot) {
+  if (!HavePackedKernels()) GTEST_SKIP() << "this CPU has no AVX2";
+  const KernelSet& scalar = KernelsFor(Isa::kScalar);
+  std::mt19937 rng(6);
+  ThreadPool pool(1);                        // one call sees every group
+  const int64_t n_in = 32 * 30, n_out = 72;  // 30 blocks (3 ranges), 9 groups
+  for (TensorType type : kLegacyTypes) {
+    for (bool extreme : {false, true}) {
+      std::vector<std::vector<uint8_t>> rows;
+      for (int64_t r = 0; r < n_out; ++r) {
+        if (!extreme) {
+          rows.push_back(RandomRow(type, n_in, rng));
+          continue;
+        }
+        // Per block: one value at the most negative level, the others at the top level.
+        std::vector<float> values(n_in, type == TensorType::kQ8_0 ? 8.0f : 7.0f);
+        for (int64_t i = 0; i < n_in; i += 32) values[i] = -8.0f;
+        rows.push_back(QuantizedRow(scalar, type, values));
+      }
+      const TestWeight w = WeightFromRows(type, n_in, rows, pool);
+      const std::vector<std::vector<uint8_t>> first_rows(rows.begin(), rows.begin() + 24);
+      const TestWeight few = WeightFromRows(type, n_in, first_rows, pool);  // 3 groups: in place
+      const TensorType act_type = ActivationTypeFor(type);
+      for (int64_t n_tokens = 1; n_tokens <= 13; ++n_tokens) {
+        SCOPED_TRACE(
+            fmt::format("{} extreme={} tokens={}", TensorTypeName(type), extreme, n_tokens));
+        std::vector<float> x = RandomFloats(n_in * n_tokens, rng);
+        if (extreme) {
+          for (int64_t i = 0; i < n_in * n_tokens; ++i) x[i] = (i / n_in) % 2 == 0 ? 1.0f : -1.0f;
+        }
+        std::vector<float> y(n_out * n_tokens, NAN), y_few(24 * n_tokens, NAN);
+        MatMul(w.packed, x.data(), n_tokens, y.data(), pool, KernelsFor(Isa::kAvx2));
+        MatMul(few.packed, x.data(), n_tokens, y_few.data(), pool, KernelsFor(Isa::kAvx2));
+        for (int64_t t = 0; t < n_tokens; ++t) {
+          const std::vector<float> xt(x.begin() + t * n_in, x.begin() + (t + 1) * n_in);
+          const std::vector<uint8_t> a = QuantizedRow(scalar, act_type, xt);
+          for (int64_t r = 0; r < n_out; ++r) {
+            const float expected = scalar.vec_dot(type, n_in, rows[r].data(), a.data());
+            EXPECT_NEAR(y[t * n_out + r], expected, 1e-5 * std::fabs(expected) + 1e-3)
+                << "row " << r << " token " << t;
+            if (r < 24) {
+              ASSERT_EQ(y[t * n_out + r], y_few[t * 24 + r]) << "row " << r << " token " << t;
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+// Long rows: the GEMM takes the row groups a few at a time (their weights kept in L2 across the
+// token tiles); each output still equals its value from a call on fewer groups, bit for bit.
+TEST(PackedTest, GroupBlocksOfLongRowsEqualFewGroups) {
+  if (!HavePackedKernels()) GTEST_SKIP() << "this CPU has no AVX2";
+  std::mt19937 rng(7);
+  ThreadPool pool(1);
+  const int64_t n_in = 32 * 400, n_out = 72, n_tokens = 7;  // Q4_0: 57.6 KB per group
+  for (TensorType type : {TensorType::kQ4_0, TensorType::kQ8_0}) {
+    SCOPED_TRACE(std::string(TensorTypeName(type)));
+    std::vector<std::vector<uint8_t>> rows;
+    for (int64_t r = 0; r < n_out; ++r) rows.push_back(RandomRow(type, n_in, rng));
+    const TestWeight w = WeightFromRows(type, n_in, rows, pool);
+    const std::vector<float> x = RandomFloats(n_in * n_tokens, rng);
+    std::vector<float> y(n_out * n_tokens, NAN);
+    MatMul(w.packed, x.data(), n_tokens, y.data(), pool, KernelsFor(Isa::kAvx2));
+    for (int64_t g0 = 0; g0 < n_out; g0 += 24) {  // 3 groups a call
+      const std::vector<std::vector<uint8_t>> part(rows.begin() + g0, rows.begin() + g0 + 24);
+      const TestWeight few = WeightFromRows(type, n_in, part, pool);
+      std::vector<float> y_few(24 * n_tokens, NAN);
+      MatMul(few.packed, x.data(), n_tokens, y_few.data(), pool, KernelsFor(Isa::kAvx2));
+      for (int64_t t = 0; t < n_tokens; ++t) {
+        for (int64_t r = 0; r < 24; ++r) {
+          ASSERT_EQ(y[t * n_out + g0 + r], y_few[t * 24 + r]) << "row " << g0 + r << " token " << t;
+        }
+      }
+    }
+  }
+}
+
 TEST(PackedTest, GetRowOnPackedEqualsRowMajor) {
   if (!HavePackedKernels()) GTEST_SKIP() << "this CPU has no AVX2";
   std::mt19937 rng(4);
