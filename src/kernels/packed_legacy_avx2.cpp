@@ -25,6 +25,7 @@
 #include <utility>
 
 #include "kernels/packed.h"
+#include "kernels/packed_gemv.h"
 #include "kernels/packed_legacy.h"
 #include "kernels/quant_blocks.h"
 
@@ -272,6 +273,7 @@ PackedTypeKernels Avx2PackedLegacy(TensorType type) {
     default:
       return {};
   }
+  k.gemv = Avx2PackedGemv(type);  // one token: packed_gemv_avx2.cpp
   return k;
 }
 
