@@ -6,13 +6,17 @@
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <sys/mman.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <random>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -44,6 +48,8 @@ struct PackedWeight {
   uint64_t row_bytes = 0;
   std::vector<std::vector<uint8_t>> rows;
   std::unique_ptr<uint8_t[], decltype(&std::free)> packed{nullptr, &std::free};
+  const uint8_t* copy = nullptr;  // when set, the packed bytes are read here instead
+  const uint8_t* Data() const { return copy != nullptr ? copy : packed.get(); }
 };
 
 PackedWeight MakePacked(TensorType type, int64_t n_in, int64_t n_out, std::mt19937& rng) {
@@ -129,7 +135,7 @@ void RunPacked(internal::PackedGemmFn fn, const PackedWeight& w, const Activatio
                int64_t n_tokens, int64_t g0, int64_t n_groups, float* y) {
   internal::PackedGemmArgs args;
   args.group_bytes = kPackRows * w.row_bytes;
-  args.w = w.packed.get() + g0 * args.group_bytes;
+  args.w = w.Data() + g0 * args.group_bytes;
   args.n_groups = n_groups;
   args.n_blocks = w.n_in / (IsKQuant(w.type) ? kQkK : kQk);
   args.n_tokens = n_tokens;
@@ -218,22 +224,23 @@ TEST(PackedGemvTest, OnlyPackedTypesHaveAGemv) {
 
 // --- microbenchmark (disabled; run by hand) -----------------------------------------------
 //   hearth_tests --gtest_also_run_disabled_tests --gtest_filter='*PackedGemvBench*'
-// Weight GB/s of one pass over 24 distinct copies of a 2048x2048 matrix (beyond the 32 MB
-// L3), the groups split in halves between the threads; GEMV against the GEMM with one token,
-// interleaved, best of 5 per round.
+// Weight GB/s of one pass over distinct copies of a matrix (96 MB in all, beyond the 32 MB
+// L3), each copy's groups split in equal contiguous parts between the threads; GEMV against
+// the GEMM with one token, interleaved, best of 5 per round.
 
 double PassGBs(const std::vector<PackedWeight>& copies, const Activations& a,
                internal::PackedGemmFn fn, int n_threads) {
   using Clock = std::chrono::steady_clock;
   std::vector<float> y(copies[0].n_out);
   double best = 1e30;
-  const int64_t n_groups = copies[0].n_out / kPackRows, per = n_groups / n_threads;
-  for (int rep = 0; rep < 5; ++rep) {
+  const int64_t n_groups = copies[0].n_out / kPackRows;
+  for (int rep = 0; rep < 15; ++rep) {
     const auto start = Clock::now();
     std::vector<std::thread> threads;
     for (int i = 0; i < n_threads; ++i) {
       threads.emplace_back([&, i] {
-        for (const PackedWeight& w : copies) RunPacked(fn, w, a, 1, i * per, per, y.data());
+        const int64_t g0 = n_groups * i / n_threads, g1 = n_groups * (i + 1) / n_threads;
+        for (const PackedWeight& w : copies) RunPacked(fn, w, a, 1, g0, g1 - g0, y.data());
       });
     }
     for (auto& t : threads) t.join();
@@ -242,26 +249,42 @@ double PassGBs(const std::vector<PackedWeight>& copies, const Activations& a,
   return static_cast<double>(copies.size() * copies[0].n_out * copies[0].row_bytes) / best * 1e-9;
 }
 
+// HEARTH_GEMV_BENCH_TYPE=Q4_0 limits the types; HEARTH_GEMV_BENCH_SHAPE=n_out,n_in picks the
+// matrix (default 2048,2048; a model's shapes, e.g. 1536,576 or 49152,576, show short rows).
 TEST(PackedGemvBench, DISABLED_GemvAgainstGemmOneToken) {
   if (!IsaAvailable(Isa::kAvx2)) GTEST_SKIP() << "this CPU has no AVX2";
   const char* only = std::getenv("HEARTH_GEMV_BENCH_TYPE");
+  int64_t n_out = 2048, n_in = 2048;
+  if (const char* shape = std::getenv("HEARTH_GEMV_BENCH_SHAPE")) {
+    ASSERT_EQ(std::sscanf(shape, "%ld,%ld", &n_out, &n_in), 2) << shape;
+  }
   for (TensorType type : kGemvTypes) {
     if (only != nullptr && std::string(only) != TensorTypeName(type)) continue;
+    if (n_in % (IsKQuant(type) ? kQkK : kQk) != 0) continue;
     std::mt19937 rng(13);
-    constexpr int64_t kN = 2048;
     std::vector<PackedWeight> copies;
-    copies.push_back(MakePacked(type, kN, kN, rng));
-    const uint64_t bytes = kN * copies[0].row_bytes;
-    for (int i = 1; i < 24; ++i) {
+    copies.push_back(MakePacked(type, n_in, n_out, rng));
+    const uint64_t bytes = n_out * copies[0].row_bytes;
+    // Copies totalling at least 96 MB, three times the L3.
+    // Copies one after the other in one buffer on huge pages, as the model loader's arena.
+    const uint64_t stride = (bytes + 31) / 32 * 32;
+    const uint64_t n_copies = std::max<uint64_t>(2, (96u << 20) / bytes + 1);
+    const uint64_t arena_bytes = (n_copies * stride + (2u << 20) - 1) / (2u << 20) * (2u << 20);
+    std::unique_ptr<uint8_t[], decltype(&std::free)> arena(
+        static_cast<uint8_t*>(std::aligned_alloc(2u << 20, arena_bytes)), &std::free);
+    madvise(arena.get(), arena_bytes, MADV_HUGEPAGE);
+    for (uint64_t i = 0; i < n_copies; ++i) {
       PackedWeight c;
       c.type = type;
-      c.n_in = c.n_out = kN;
+      c.n_in = n_in;
+      c.n_out = n_out;
       c.row_bytes = copies[0].row_bytes;
-      c.packed.reset(static_cast<uint8_t*>(std::aligned_alloc(32, bytes)));
-      std::memcpy(c.packed.get(), copies[0].packed.get(), bytes);
+      c.copy = arena.get() + i * stride;
+      std::memcpy(arena.get() + i * stride, copies[0].packed.get(), bytes);
       copies.push_back(std::move(c));
     }
-    const Activations a = Quantize(type, RandomFloats(kN, rng), kN, 1);
+    copies.erase(copies.begin());  // the original, off the arena
+    const Activations a = Quantize(type, RandomFloats(n_in, rng), n_in, 1);
     const auto gemm = internal::PackedKernelsFor(Isa::kAvx2, type).gemm;
     const auto gemv = internal::Avx2PackedGemv(type);
     for (int n_threads : {1, 2}) {
@@ -270,7 +293,7 @@ TEST(PackedGemvBench, DISABLED_GemvAgainstGemmOneToken) {
         const double new_gbs = PassGBs(copies, a, gemv, n_threads);
         fmt::print(
             "{} GEMV {}x{} threads={}: gemv {:.1f} GB/s, gemm(1 token) {:.1f} GB/s ({:.2f}x)\n",
-            TensorTypeName(type), kN, kN, n_threads, new_gbs, old_gbs, new_gbs / old_gbs);
+            TensorTypeName(type), n_out, n_in, n_threads, new_gbs, old_gbs, new_gbs / old_gbs);
       }
     }
   }
