@@ -5,7 +5,7 @@
 // - take kGroups row groups per pass, each with its own accumulators, so that several
 //   independent dependency chains and load streams are in flight, and the activation's
 //   4-byte broadcasts (a load each) are shared by the groups;
-// - prefetch the weights a fixed distance ahead in each group's stream.
+// - (legacy types) prefetch the next pass's bytes while computing one, see LegacyGroups.
 // The f32 operations per output are the GEMM's, in the same order (legacy types, per block
 // b: acc = fma(float(isum), d_w * d_a, acc), then for Q4_1/Q5_1 acc = fma(m_w, s_a, acc);
 // K-quants, per super-block: acc = fma(float(isum), d_w * d_a, acc), then for Q4_K/Q5_K
@@ -58,8 +58,8 @@ inline void PrefetchRange(const uint8_t* from, const uint8_t* to) {
 
 // --- legacy types (layout: packed_legacy.h) ---------------------------------------------
 
-// The integer block dot products of G groups (group g's bytes at w[g]) for block b against
-// the token's 32 activation bytes a, before the offset.
+// The integer block dot products of one block of G groups (group g's values at qs[g])
+// against the token's 32 activation bytes a, before the offset.
 struct Q4Dot {
   // 4-bit values: all 8 chunks of a block summed in int16 (8 * 2 * 15 * 128 = 30720).
   template <int G>
