@@ -47,13 +47,15 @@ inline __m256 LoadHalves(const uint8_t* p) {
 
 inline __m256i Mask8(int m) { return _mm256_set1_epi8(static_cast<char>(m)); }
 
-inline void Prefetch(const uint8_t* p) {
-  _mm_prefetch(reinterpret_cast<const char*>(p), _MM_HINT_T0);
-}
-
-// Prefetches the cache lines of [from, to) (to - from <= a few lines).
-inline void PrefetchRange(const uint8_t* from, const uint8_t* to) {
-  for (const uint8_t* p = from; p < to; p += 64) Prefetch(p);
+// Prefetches the cache lines of the bytes [base + from, base + to) (a few lines). The
+// addresses may lie past the caller's weights (the pass after the last): they are computed
+// as integers, since pointer arithmetic past an object is undefined, and a prefetch never
+// faults.
+inline void PrefetchRange(const uint8_t* base, uint64_t from, uint64_t to) {
+  const uintptr_t address = reinterpret_cast<uintptr_t>(base);
+  for (uint64_t offset = from; offset < to; offset += 64) {
+    _mm_prefetch(reinterpret_cast<const char*>(address + offset), _MM_HINT_T0);
+  }
 }
 
 // --- legacy types (layout: packed_legacy.h) ---------------------------------------------
@@ -181,7 +183,7 @@ template <TensorType kT, int G>
 void LegacyGroups(const uint8_t* w, uint64_t group_bytes, const LegacySections& s, int64_t n_blocks,
                   const GemmActivations& act, float* y) {
   using L = Legacy<kT>;
-  const uint8_t* next_pass = w + G * group_bytes;
+  const uint64_t next_pass = G * group_bytes;                    // offset from w
   const uint64_t pass_block_bytes = G * group_bytes / n_blocks;  // G * 8 * block bytes
   __m256 acc[G];
   const uint8_t* group[G];
@@ -193,9 +195,7 @@ void LegacyGroups(const uint8_t* w, uint64_t group_bytes, const LegacySections& 
     const int8_t* a = act.qs + b * kQk;
     const uint8_t* qs[G];
     for (int g = 0; g < G; ++g) qs[g] = group[g] + s.qs + b * L::kQsBytes;
-    // Past the caller's last group this touches bytes it does not own: prefetching an
-    // address never faults and only costs a line fill.
-    PrefetchRange(next_pass + b * pass_block_bytes, next_pass + (b + 1) * pass_block_bytes);
+    PrefetchRange(w, next_pass + b * pass_block_bytes, next_pass + (b + 1) * pass_block_bytes);
     __m256i isum[G];
     if constexpr (L::kFive) {
       const uint8_t* qh[G];
@@ -275,11 +275,12 @@ inline __m256i RowBytePairs(__m256i bytes, int q) {
 // G groups of Q4_K (kBits 4) or Q5_K (kBits 5) rows, super-block b (sb[g]) against the
 // token's block y: isum[g] lane r = sum_s scale[r][s] * (values of sub-block s . activations),
 // imin[g] lane r = sum_s min[r][s] * (bsum[2s] + bsum[2s + 1]). Each sub-block also prefetches
-// pf_step bytes from pf on (the legacy kernels' cursor one pass ahead, in 8 steps per
+// pf_step bytes from pf_base + pf on (the legacy kernels' cursor one pass ahead, in 8 steps per
 // super-block so that the prefetches do not come in one burst).
 template <int kBits, int G>
-inline void ScaleMinSums(const uint8_t* pf, uint64_t pf_step, const uint8_t* const (&sb)[G],
-                         const BlockQ8_K& y, __m256i (&isum)[G], __m256i (&imin)[G]) {
+inline void ScaleMinSums(const uint8_t* pf_base, uint64_t pf, uint64_t pf_step,
+                         const uint8_t* const (&sb)[G], const BlockQ8_K& y, __m256i (&isum)[G],
+                         __m256i (&imin)[G]) {
   constexpr uint64_t kValues = kBits == 4 ? pk::kQ4KValues : pk::kQ5KValues;
   SixBit scales[G], mins[G];
   for (int g = 0; g < G; ++g) {
@@ -290,7 +291,7 @@ inline void ScaleMinSums(const uint8_t* pf, uint64_t pf_step, const uint8_t* con
   }
 #pragma GCC unroll 1
   for (int s = 0; s < 8; ++s) {
-    PrefetchRange(pf + s * pf_step, pf + (s + 1) * pf_step);
+    PrefetchRange(pf_base, pf + s * pf_step, pf + (s + 1) * pf_step);
     const __m256i bsum_pair = Broadcast4(y.bsums + 2 * s);
     __m256i pairs[G], fifth[G];
     for (int g = 0; g < G; ++g) {
@@ -333,14 +334,14 @@ template <int kBits, int G>
 void ScaleMinGroups(const uint8_t* w, uint64_t group_bytes, int64_t n_sb, const BlockQ8_K* y,
                     float* out) {
   constexpr uint64_t kBlock = kBits == 4 ? pk::kQ4KGroupBlock : pk::kQ5KGroupBlock;
-  const uint8_t* next_pass = w + G * group_bytes;  // prefetched while this pass runs
+  const uint64_t next_pass = G * group_bytes;  // offset from w, prefetched while this pass runs
   __m256 acc[G];
   for (int g = 0; g < G; ++g) acc[g] = _mm256_setzero_ps();
   for (int64_t b = 0; b < n_sb; ++b) {
     const uint8_t* sb[G];
     for (int g = 0; g < G; ++g) sb[g] = w + g * group_bytes + b * kBlock;
     __m256i isum[G], imin[G];
-    ScaleMinSums<kBits, G>(next_pass + b * G * kBlock, G * kBlock / 8, sb, y[b], isum, imin);
+    ScaleMinSums<kBits, G>(w, next_pass + b * G * kBlock, G * kBlock / 8, sb, y[b], isum, imin);
     const __m256 da = _mm256_set1_ps(y[b].d);
     for (int g = 0; g < G; ++g) {
       const __m256 d = RowScales(sb[g]), dmin = RowScales(sb[g] + 16);
