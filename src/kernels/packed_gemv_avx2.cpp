@@ -12,6 +12,7 @@
 // acc = fnma(float(imin), dmin_w * d_a, acc)); the integers are exact whatever their order.
 #include <immintrin.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "kernels/packed.h"
@@ -227,6 +228,8 @@ void LegacyGroups(const uint8_t* w, uint64_t group_bytes, const LegacySections& 
 template <TensorType kT>
 void LegacyGemv(const PackedGemmArgs& a) {
   const LegacySections s = internal::LegacySectionsOf(kT, a.n_blocks);
+  // The first pass has no pass before it to prefetch it: its lines are requested at once.
+  PrefetchRange(a.w, 0, std::min<int64_t>(kGroups, a.n_groups) * a.group_bytes);
   int64_t grp = 0;
   for (; grp + kGroups <= a.n_groups; grp += kGroups) {
     LegacyGroups<kT, kGroups>(a.w + grp * a.group_bytes, a.group_bytes, s, a.n_blocks, *a.act,
@@ -437,6 +440,7 @@ using KQuantGroupsFn = void (*)(const uint8_t*, uint64_t, int64_t, const BlockQ8
 template <KQuantGroupsFn kPass, KQuantGroupsFn kSingle>
 void KQuantGemv(const PackedGemmArgs& a) {
   const auto* y = reinterpret_cast<const BlockQ8_K*>(a.act_rows);
+  PrefetchRange(a.w, 0, std::min<int64_t>(kGroups, a.n_groups) * a.group_bytes);  // as legacy
   int64_t grp = 0;
   for (; grp + kGroups <= a.n_groups; grp += kGroups) {
     kPass(a.w + grp * a.group_bytes, a.group_bytes, a.n_blocks, y, a.y + grp * kPackRows);
