@@ -5,7 +5,9 @@
 // - take kGroups row groups per pass, each with its own accumulators, so that several
 //   independent dependency chains and load streams are in flight, and the activation's
 //   4-byte broadcasts (a load each) are shared by the groups;
-// - (legacy types) prefetch the next pass's bytes while computing one, see LegacyGroups.
+// - prefetch the next pass's bytes while computing one (all but Q6_K; see LegacyGroups), and
+//   the first pass's on entry. This is what lifts the legacy types most: their group
+//   sections are short interleaved streams the hardware prefetchers do not run ahead on.
 // The f32 operations per output are the GEMM's, in the same order (legacy types, per block
 // b: acc = fma(float(isum), d_w * d_a, acc), then for Q4_1/Q5_1 acc = fma(m_w, s_a, acc);
 // K-quants, per super-block: acc = fma(float(isum), d_w * d_a, acc), then for Q4_K/Q5_K
@@ -48,7 +50,7 @@ inline __m256 LoadHalves(const uint8_t* p) {
 
 inline __m256i Mask8(int m) { return _mm256_set1_epi8(static_cast<char>(m)); }
 
-// Prefetches the cache lines of the bytes [base + from, base + to) (a few lines). The
+// Prefetches the cache lines of the bytes [base + from, base + to). The
 // addresses may lie past the caller's weights (the pass after the last): they are computed
 // as integers, since pointer arithmetic past an object is undefined, and a prefetch never
 // faults.
