@@ -226,7 +226,8 @@ TEST(PackedGemvTest, OnlyPackedTypesHaveAGemv) {
 //   hearth_tests --gtest_also_run_disabled_tests --gtest_filter='*PackedGemvBench*'
 // Weight GB/s of one pass over distinct copies of a matrix (96 MB in all, beyond the 32 MB
 // L3), each copy's groups split in equal contiguous parts between the threads; GEMV against
-// the GEMM with one token, interleaved, best of 5 per round.
+// the GEMM with one token, interleaved, best of 15 per round. The copies lie one after the
+// other, so a GEMV's prefetch past its part is not wasted as it can be in a model.
 
 double PassGBs(const std::vector<PackedWeight>& copies, const Activations& a,
                internal::PackedGemmFn fn, int n_threads) {
@@ -265,8 +266,8 @@ TEST(PackedGemvBench, DISABLED_GemvAgainstGemmOneToken) {
     std::vector<PackedWeight> copies;
     copies.push_back(MakePacked(type, n_in, n_out, rng));
     const uint64_t bytes = n_out * copies[0].row_bytes;
-    // Copies totalling at least 96 MB, three times the L3.
-    // Copies one after the other in one buffer on huge pages, as the model loader's arena.
+    // Copies totalling at least 96 MB (three times the L3), one after the other in one
+    // buffer on huge pages as in the model loader's arena.
     const uint64_t stride = (bytes + 31) / 32 * 32;
     const uint64_t n_copies = std::max<uint64_t>(2, (96u << 20) / bytes + 1);
     const uint64_t arena_bytes = (n_copies * stride + (2u << 20) - 1) / (2u << 20) * (2u << 20);
