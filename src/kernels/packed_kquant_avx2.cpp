@@ -27,6 +27,7 @@
 
 #include "kernels/kernel_registry.h"
 #include "kernels/packed_gemm_blocking.h"
+#include "kernels/packed_gemv.h"
 #include "kernels/packed_kquant.h"
 #include "kernels/quant_blocks.h"
 #include "kernels/simd_avx2.h"
@@ -455,11 +456,14 @@ namespace hearth::kernels::internal {
 PackedTypeKernels Avx2PackedKQuant(TensorType type) {
   switch (type) {
     case TensorType::kQ4_K:
-      return {packed_kquant::PackQ4K, packed_kquant::UnpackRowQ4K, avx2::PackedGemm<avx2::Q4KTile>};
+      return {packed_kquant::PackQ4K, packed_kquant::UnpackRowQ4K, avx2::PackedGemm<avx2::Q4KTile>,
+              Avx2PackedGemv(type)};
     case TensorType::kQ5_K:
-      return {packed_kquant::PackQ5K, packed_kquant::UnpackRowQ5K, avx2::PackedGemm<avx2::Q5KTile>};
+      return {packed_kquant::PackQ5K, packed_kquant::UnpackRowQ5K, avx2::PackedGemm<avx2::Q5KTile>,
+              Avx2PackedGemv(type)};
     case TensorType::kQ6_K:
-      return {packed_kquant::PackQ6K, packed_kquant::UnpackRowQ6K, avx2::PackedGemm<avx2::Q6KTile>};
+      return {packed_kquant::PackQ6K, packed_kquant::UnpackRowQ6K, avx2::PackedGemm<avx2::Q6KTile>,
+              Avx2PackedGemv(type)};
     default:
       return {};
   }

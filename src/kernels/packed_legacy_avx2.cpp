@@ -38,6 +38,7 @@
 
 #include "kernels/packed.h"
 #include "kernels/packed_gemm_blocking.h"
+#include "kernels/packed_gemv.h"
 #include "kernels/packed_legacy.h"
 #include "kernels/quant_blocks.h"
 
@@ -369,6 +370,7 @@ PackedTypeKernels Avx2PackedLegacy(TensorType type) {
     default:
       return {};
   }
+  k.gemv = Avx2PackedGemv(type);  // one token: packed_gemv_avx2.cpp
   return k;
 }
 
