@@ -41,7 +41,8 @@ TEST(KvCacheTest, StoreWritesFp16KAndTransposedV) {
         for (int64_t i = 0; i < row; ++i) {
           const int64_t p = s.pos0 + t;
           ASSERT_EQ(c.k(1)[p * row + i], ops::FloatToHalf(k[t * row + i])) << p << "," << i;
-          ASSERT_EQ(c.v(1)[i * c.v_stride() + p], ops::FloatToHalf(v[t * row + i])) << p << "," << i;
+          ASSERT_EQ(c.v(1)[i * c.v_stride() + p], ops::FloatToHalf(v[t * row + i]))
+              << p << "," << i;
         }
       }
     }
