@@ -423,7 +423,7 @@ void PackedGemm(const internal::PackedGemmArgs& g) {
   static constexpr ExpandedFn kExpandedFns[kTileTokens] = {
       GroupsTimesExpandedTile<Tile, 1>, GroupsTimesExpandedTile<Tile, 2>,
       GroupsTimesExpandedTile<Tile, 3>, GroupsTimesExpandedTile<Tile, 4>};
-  if (Tile<1>::kExpand && g.n_groups >= 4) {
+  if (Tile<1>::kExpand && g.n_groups >= 4 && g.n_tokens > internal::kSmallBatchTokens) {
     internal::ForEachGroupBlock(g, 4, [&](const internal::PackedGemmArgs& block) {
       for (int64_t t = 0; t < block.n_tokens; t += kTileTokens) {
         kExpandedFns[std::min<int64_t>(kTileTokens, block.n_tokens - t) - 1](block, t);

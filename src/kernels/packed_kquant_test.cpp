@@ -16,6 +16,7 @@
 #include "kernels/kernel_registry.h"
 #include "kernels/kernels_test_util.h"
 #include "kernels/packed.h"
+#include "kernels/packed_gemm_blocking.h"
 #include "kernels/quant_blocks.h"
 
 namespace hearth::kernels {
@@ -204,8 +205,10 @@ TEST(PackedKQuantTest, IntegersEqualVecDotExactly) {
     for (bool extreme : {false, true}) {
       // One super-block when extreme: its integers exceed 2^24, but both sides round them
       // once, identically.
-      // 40 rows: 5 groups in one call, enough for the GEMM to expand the activations.
-      const int64_t n_cols = extreme ? 256 : 1024, n_rows = 40, n_tokens = 5;
+      // 40 rows: 5 groups in one call, enough for the GEMM to expand the activations of a
+      // prompt (more than kSmallBatchTokens tokens).
+      const int64_t n_cols = extreme ? 256 : 1024, n_rows = 40;
+      const int64_t n_tokens = internal::kSmallBatchTokens + 5;
       SCOPED_TRACE(fmt::format("{} extreme={}", TensorTypeName(type), extreme));
       const Weight w =
           PackedWeight(type, UnitScaleRows(type, n_rows, n_cols, rng, extreme), n_rows, n_cols);
@@ -227,7 +230,7 @@ TEST(PackedKQuantTest, GemmMatchesScalarVecDot) {
     for (int64_t n_cols : {256, 768, 2048}) {
       for (int64_t n_rows : {8, 24, 40}) {  // 1, 3 groups: broadcast in place; 5: expanded
         const Weight w = RandomWeight(type, n_rows, n_cols, rng);
-        for (int64_t n_tokens = 1; n_tokens <= 17; ++n_tokens) {
+        for (int64_t n_tokens = 1; n_tokens <= internal::kSmallBatchTokens + 5; ++n_tokens) {
           SCOPED_TRACE(
               fmt::format("{} {}x{} tokens={}", TensorTypeName(type), n_rows, n_cols, n_tokens));
           const auto act = RandomActivations(n_tokens, n_cols, rng);
@@ -252,14 +255,15 @@ TEST(PackedKQuantTest, BatchEqualsTokenByTokenAndAnyGroupSplit) {
   std::mt19937 rng(9);
   for (TensorType type : kPackedKTypes) {
     SCOPED_TRACE(TensorTypeName(type));
-    const int64_t n_rows = 32, n_cols = 1280, n_tokens = 13;
+    // Tokens [6, n_tokens) form a prompt (the GEMM's other loop order).
+    const int64_t n_rows = 32, n_cols = 1280, n_tokens = internal::kSmallBatchTokens + 7;
     const Weight w = RandomWeight(type, n_rows, n_cols, rng);
     const auto act = RandomActivations(n_tokens, n_cols, rng);
     const std::vector<float> batch = PackedGemmAll(w, act, n_tokens);
     std::vector<float> single(batch.size(), NAN), split(batch.size(), NAN);
     for (int64_t t = 0; t < n_tokens; ++t) PackedGemm(w, act, t, 1, 0, w.n_groups(), single);
-    // Tokens [0, 6) and [6, 13) with groups {0}, {1, 2}, {3}.
-    for (auto [t0, n] : {std::pair<int64_t, int64_t>{0, 6}, {6, 7}}) {
+    // Tokens [0, 6) and [6, n_tokens) with groups {0}, {1, 2}, {3}.
+    for (auto [t0, n] : {std::pair<int64_t, int64_t>{0, 6}, {6, n_tokens - 6}}) {
       PackedGemm(w, act, t0, n, 0, 1, split);
       PackedGemm(w, act, t0, n, 1, 2, split);
       PackedGemm(w, act, t0, n, 3, 1, split);

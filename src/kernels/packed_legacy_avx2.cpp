@@ -334,6 +334,18 @@ template <typename K>
 void PackedGemm(const internal::PackedGemmArgs& g) {
   static constexpr auto kFns = TileFns<K>(std::make_integer_sequence<int, K::kTile>());
   const LegacySections s = internal::LegacySectionsOf(K::kType, g.n_blocks);
+  if (g.n_tokens <= internal::kSmallBatchTokens) {
+    for (int64_t group = 0; group < g.n_groups; ++group) {
+      internal::PackedGemmArgs one = g;  // one group: its tiles broadcast in place
+      one.w = g.w + static_cast<uint64_t>(group) * g.group_bytes;
+      one.n_groups = 1;
+      one.y = g.y + group * kPackRows;
+      for (int64_t t0 = 0; t0 < g.n_tokens; t0 += K::kTile) {
+        kFns[std::min<int64_t>(K::kTile, g.n_tokens - t0) - 1](one, s, t0);
+      }
+    }
+    return;
+  }
   internal::ForEachGroupBlock(g, 4, [&](const internal::PackedGemmArgs& block) {
     for (int64_t t0 = 0; t0 < block.n_tokens; t0 += K::kTile) {
       const int64_t n = std::min<int64_t>(K::kTile, block.n_tokens - t0);

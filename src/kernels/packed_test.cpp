@@ -14,6 +14,7 @@
 #include "kernels/kernel_registry.h"
 #include "kernels/kernels_test_util.h"
 #include "kernels/matmul.h"
+#include "kernels/packed_gemm_blocking.h"
 
 namespace hearth::kernels {
 namespace {
@@ -55,6 +56,16 @@ TestWeight MakeWeight(TensorType type, int64_t n_in, int64_t n_out, std::mt19937
 }
 
 bool HavePackedKernels() { return IsaAvailable(Isa::kAvx2); }
+
+// Token counts that reach every tile edge in both loop orders of the packed GEMMs: small
+// batches (<= kSmallBatchTokens, each group through all tiles) and prompts (groups in
+// blocks, expanded tiles).
+std::vector<int64_t> TileEdgeTokenCounts() {
+  std::vector<int64_t> counts;
+  for (int64_t n = 1; n <= 13; ++n) counts.push_back(n);
+  for (int64_t n = 1; n <= 7; ++n) counts.push_back(internal::kSmallBatchTokens + n);
+  return counts;
+}
 
 TEST(PackedTest, CanPackNeedsWholeGroupsAndBlocks) {
   if (!HavePackedKernels()) GTEST_SKIP() << "this CPU has no AVX2";
@@ -171,8 +182,8 @@ TestWeight WeightFromRows(TensorType type, int64_t n_in,
 // With many row groups per call the GEMM expands each token tile's activations once per range
 // of blocks and shares them across the groups; with few it broadcasts in place. Both must give
 // the scalar vec_dot's value per output, and the same bits as each other, for every tile edge
-// (1 to 13 tokens), an odd number of groups, several block ranges, and the extreme values
-// that bound the int16 pair sums (every weight at its largest magnitude bar one, activations
+// (small batches and prompts), an odd number of groups, several block ranges, and the extreme
+// values that bound the int16 pair sums (every weight at its largest magnitude bar one, activations
 // all +-127).
 TEST(PackedTest, ExpandedAndInPlaceTilesMatchScalarVecDot) {
   if (!HavePackedKernels()) GTEST_SKIP() << "this CPU has no AVX2";
@@ -197,7 +208,7 @@ TEST(PackedTest, ExpandedAndInPlaceTilesMatchScalarVecDot) {
       const std::vector<std::vector<uint8_t>> first_rows(rows.begin(), rows.begin() + 24);
       const TestWeight few = WeightFromRows(type, n_in, first_rows, pool);  // 3 groups: in place
       const TensorType act_type = ActivationTypeFor(type);
-      for (int64_t n_tokens = 1; n_tokens <= 13; ++n_tokens) {
+      for (int64_t n_tokens : TileEdgeTokenCounts()) {
         SCOPED_TRACE(
             fmt::format("{} extreme={} tokens={}", TensorTypeName(type), extreme, n_tokens));
         std::vector<float> x = RandomFloats(n_in * n_tokens, rng);
@@ -230,7 +241,8 @@ TEST(PackedTest, GroupBlocksOfLongRowsEqualFewGroups) {
   if (!HavePackedKernels()) GTEST_SKIP() << "this CPU has no AVX2";
   std::mt19937 rng(7);
   ThreadPool pool(1);
-  const int64_t n_in = 32 * 400, n_out = 72, n_tokens = 7;  // Q4_0: 57.6 KB per group
+  // Q4_0: 57.6 KB per group; a prompt's token count (groups taken in blocks).
+  const int64_t n_in = 32 * 400, n_out = 72, n_tokens = internal::kSmallBatchTokens + 7;
   for (TensorType type : {TensorType::kQ4_0, TensorType::kQ8_0}) {
     SCOPED_TRACE(std::string(TensorTypeName(type)));
     std::vector<std::vector<uint8_t>> rows;
@@ -277,21 +289,24 @@ TEST(PackedTest, BatchEqualsTokenByTokenForAnyThreadSplit) {
   ThreadPool setup(1);
   for (TensorType type : kLegacyTypes) {
     SCOPED_TRACE(std::string(TensorTypeName(type)));
-    const int64_t n_in = 192, n_out = 56, n_tokens = 13;
-    const TestWeight w = MakeWeight(type, n_in, n_out, rng, setup);
-    const std::vector<float> x = RandomFloats(n_in * n_tokens, rng);
-    std::vector<float> reference;
-    for (int threads : {1, 2, 3}) {
-      ThreadPool pool(threads);
-      std::vector<float> batch(n_out * n_tokens, NAN), single(n_out * n_tokens, NAN);
-      MatMul(w.packed, x.data(), n_tokens, batch.data(), pool, KernelsFor(Isa::kAvx2));
-      for (int64_t t = 0; t < n_tokens; ++t) {
-        MatMul(w.packed, x.data() + t * n_in, 1, single.data() + t * n_out, pool,
-               KernelsFor(Isa::kAvx2));
+    // A small batch and a prompt (the GEMM's two loop orders).
+    for (const int64_t n_tokens : {int64_t{13}, internal::kSmallBatchTokens + 7}) {
+      const int64_t n_in = 192, n_out = 56;
+      const TestWeight w = MakeWeight(type, n_in, n_out, rng, setup);
+      const std::vector<float> x = RandomFloats(n_in * n_tokens, rng);
+      std::vector<float> reference;
+      for (int threads : {1, 2, 3}) {
+        ThreadPool pool(threads);
+        std::vector<float> batch(n_out * n_tokens, NAN), single(n_out * n_tokens, NAN);
+        MatMul(w.packed, x.data(), n_tokens, batch.data(), pool, KernelsFor(Isa::kAvx2));
+        for (int64_t t = 0; t < n_tokens; ++t) {
+          MatMul(w.packed, x.data() + t * n_in, 1, single.data() + t * n_out, pool,
+                 KernelsFor(Isa::kAvx2));
+        }
+        for (size_t i = 0; i < batch.size(); ++i) ASSERT_EQ(batch[i], single[i]) << "index " << i;
+        if (reference.empty()) reference = batch;
+        EXPECT_EQ(batch, reference) << threads << " threads";
       }
-      for (size_t i = 0; i < batch.size(); ++i) ASSERT_EQ(batch[i], single[i]) << "index " << i;
-      if (reference.empty()) reference = batch;
-      EXPECT_EQ(batch, reference) << threads << " threads";
     }
   }
 }
