@@ -16,6 +16,7 @@ namespace hearth::kernels {
 namespace {
 
 using testing::Dequantized;
+using testing::IsKQuant;
 using testing::QuantizedRow;
 using testing::RandomFloats;
 using testing::RandomRow;
@@ -23,10 +24,6 @@ using testing::RandomRow;
 constexpr TensorType kTiledTypes[] = {TensorType::kQ4_0, TensorType::kQ4_1, TensorType::kQ5_0,
                                       TensorType::kQ5_1, TensorType::kQ8_0, TensorType::kQ4_K,
                                       TensorType::kQ5_K, TensorType::kQ6_K};
-
-bool IsKQuant(TensorType type) {
-  return type == TensorType::kQ4_K || type == TensorType::kQ5_K || type == TensorType::kQ6_K;
-}
 
 // Row lengths: one block, a model's n_embd, its n_ff (K-quants need multiples of 256).
 std::vector<int64_t> RowLengths(TensorType type) {

@@ -21,6 +21,11 @@ inline const std::vector<TensorType>& WeightTypes() {
   return types;
 }
 
+// The K-quants with a packed layout and a tiled GEMM (256-value super-blocks, Q8_K activations).
+inline bool IsKQuant(TensorType type) {
+  return type == TensorType::kQ4_K || type == TensorType::kQ5_K || type == TensorType::kQ6_K;
+}
+
 inline const std::vector<TensorType>& ActivationTypes() {
   static const std::vector<TensorType> types = {TensorType::kQ8_0, TensorType::kQ8_1,
                                                 TensorType::kQ8_K, TensorType::kF16,

@@ -20,6 +20,7 @@
 #include "kernels/packed.h"
 #include "kernels/packed_gemv.h"
 #include "kernels/packed_kquant.h"
+#include "kernels/packed_kquant_avx2.h"
 #include "kernels/packed_legacy.h"
 #include "kernels/quant_blocks.h"
 
@@ -33,22 +34,6 @@ using internal::PackedGemmArgs;
 // Row groups per pass (measured on Zen 3: 2 beats 1 by up to 1.25x without prefetching and
 // ties it with; 3 and 4 are no better).
 constexpr int kGroups = 2;
-
-inline __m256i Load(const uint8_t* p) {
-  return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
-}
-
-inline __m256i Broadcast4(const void* p) {
-  int32_t v;
-  std::memcpy(&v, p, 4);
-  return _mm256_set1_epi32(v);
-}
-
-inline __m256 LoadHalves(const uint8_t* p) {
-  return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
-}
-
-inline __m256i Mask8(int m) { return _mm256_set1_epi8(static_cast<char>(m)); }
 
 // Prefetches the cache lines of the bytes [base + from, base + to). The
 // addresses may lie past the caller's weights (the pass after the last): they are computed
@@ -74,7 +59,7 @@ struct Q4Dot {
     for (int k = 0; k < 4; ++k) {
       const __m256i a_lo = Broadcast4(a + 4 * k), a_hi = Broadcast4(a + 16 + 4 * k);
       for (int g = 0; g < G; ++g) {
-        const __m256i v = Load(qs[g] + 32 * k);
+        const __m256i v = LoadU(qs[g] + 32 * k);
         const __m256i lo = _mm256_and_si256(v, Mask8(0x0F));
         const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(v, 4), Mask8(0x0F));
         lo_pairs[g] = _mm256_add_epi16(lo_pairs[g], _mm256_maddubs_epi16(lo, a_lo));
@@ -97,12 +82,12 @@ struct Q5Dot {
     __m256i lo_pairs[G], hi_pairs[G], bits[G];
     for (int g = 0; g < G; ++g) {
       lo_pairs[g] = hi_pairs[g] = _mm256_setzero_si256();
-      bits[g] = Load(qh[g]);
+      bits[g] = LoadU(qh[g]);
     }
     for (int k = 0; k < 4; ++k) {
       const __m256i a_lo = Broadcast4(a + 4 * k), a_hi = Broadcast4(a + 16 + 4 * k);
       for (int g = 0; g < G; ++g) {
-        const __m256i v = Load(qs[g] + 32 * k);
+        const __m256i v = LoadU(qs[g] + 32 * k);
         // Chunk k's fifth bits to bit 4: shift left by 4 - k; chunk k + 4's: by -k.
         const __m256i fifth_lo = _mm256_and_si256(_mm256_slli_epi32(bits[g], 4), Mask8(0x10));
         const __m256i fifth_hi = _mm256_and_si256(bits[g], Mask8(0x10));
@@ -133,7 +118,7 @@ struct Q8Dot {
     for (int k = 0; k < 8; k += 2) {
       const __m256i a0 = Broadcast4(a + 4 * k), a1 = Broadcast4(a + 4 * k + 4);
       for (int g = 0; g < G; ++g) {
-        const __m256i w0 = Load(qs[g] + 32 * k), w1 = Load(qs[g] + 32 * k + 32);
+        const __m256i w0 = LoadU(qs[g] + 32 * k), w1 = LoadU(qs[g] + 32 * k + 32);
         const __m256i p0 = _mm256_maddubs_epi16(_mm256_sign_epi8(w0, w0), _mm256_sign_epi8(a0, w0));
         const __m256i p1 = _mm256_maddubs_epi16(_mm256_sign_epi8(w1, w1), _mm256_sign_epi8(a1, w1));
         even[g] = _mm256_add_epi32(even[g], _mm256_madd_epi16(p0, ones));
@@ -247,36 +232,6 @@ void LegacyGemv(const PackedGemmArgs& a) {
 
 namespace pk = packed_kquant;
 
-inline __m256 RowScales(const uint8_t* p) { return LoadHalves(p); }
-
-// The 6-bit scales (or mins) of sub-blocks 0-3 (lo) and 4-7 (hi): byte 8 * (s % 4) + r.
-struct SixBit {
-  __m256i lo, hi;
-};
-
-// top_shift 0: the scales' top bits (bits 0-1 / 2-3 of each byte); 4: the mins' (4-5 / 6-7).
-template <int kTopShift>
-inline SixBit DecodeSixBit(__m256i low_nibbles, __m256i top_bits) {
-  const __m256i top_lo = kTopShift == 0 ? _mm256_slli_epi16(top_bits, 4) : top_bits;
-  const __m256i top_hi =
-      kTopShift == 0 ? _mm256_slli_epi16(top_bits, 2) : _mm256_srli_epi16(top_bits, 2);
-  return {_mm256_or_si256(_mm256_and_si256(low_nibbles, Mask8(0x0f)),
-                          _mm256_and_si256(top_lo, Mask8(0x30))),
-          _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(low_nibbles, 4), Mask8(0x0f)),
-                          _mm256_and_si256(top_hi, Mask8(0x30)))};
-}
-
-// Lane r = (v[r], v[r]) as int16 for the byte v[r] = byte 8 * q + r of `bytes`, q < 4.
-inline __m256i RowBytePairs(__m256i bytes, int q) {
-  const __m256i qword = _mm256_permutevar8x32_epi32(
-      bytes,
-      _mm256_setr_epi32(2 * q, 2 * q + 1, 2 * q, 2 * q + 1, 2 * q, 2 * q + 1, 2 * q, 2 * q + 1));
-  const __m256i spread =
-      _mm256_setr_epi8(0, -128, 0, -128, 1, -128, 1, -128, 2, -128, 2, -128, 3, -128, 3, -128, 4,
-                       -128, 4, -128, 5, -128, 5, -128, 6, -128, 6, -128, 7, -128, 7, -128);
-  return _mm256_shuffle_epi8(qword, spread);
-}
-
 // G groups of Q4_K (kBits 4) or Q5_K (kBits 5) rows, super-block b (sb[g]) against the
 // token's block y: isum[g] lane r = sum_s scale[r][s] * (values of sub-block s . activations),
 // imin[g] lane r = sum_s min[r][s] * (bsum[2s] + bsum[2s + 1]). Each sub-block also prefetches
@@ -289,9 +244,9 @@ inline void ScaleMinSums(const uint8_t* pf_base, uint64_t pf, uint64_t pf_step,
   constexpr uint64_t kValues = kBits == 4 ? pk::kQ4KValues : pk::kQ5KValues;
   SixBit scales[G], mins[G];
   for (int g = 0; g < G; ++g) {
-    const __m256i top = Load(sb[g] + pk::kQ4KHighBits);
-    scales[g] = DecodeSixBit<0>(Load(sb[g] + pk::kQ4KScaleLow), top);
-    mins[g] = DecodeSixBit<4>(Load(sb[g] + pk::kQ4KMinLow), top);
+    const __m256i top = LoadU(sb[g] + pk::kQ4KHighBits);
+    scales[g] = DecodeSixBit(LoadU(sb[g] + pk::kQ4KScaleLow), top, 0);
+    mins[g] = DecodeSixBit(LoadU(sb[g] + pk::kQ4KMinLow), top, 4);
     isum[g] = imin[g] = _mm256_setzero_si256();
   }
 #pragma GCC unroll 1
@@ -301,7 +256,7 @@ inline void ScaleMinSums(const uint8_t* pf_base, uint64_t pf, uint64_t pf_step,
     __m256i pairs[G], fifth[G];
     for (int g = 0; g < G; ++g) {
       pairs[g] = _mm256_setzero_si256();
-      fifth[g] = kBits == 5 ? Load(sb[g] + pk::kQ5KHighPlane + 32 * s) : _mm256_setzero_si256();
+      fifth[g] = kBits == 5 ? LoadU(sb[g] + pk::kQ5KHighPlane + 32 * s) : _mm256_setzero_si256();
       const __m256i min = RowBytePairs(s < 4 ? mins[g].lo : mins[g].hi, s % 4);
       imin[g] = _mm256_add_epi32(imin[g], _mm256_madd_epi16(min, bsum_pair));
     }
@@ -309,7 +264,7 @@ inline void ScaleMinSums(const uint8_t* pf_base, uint64_t pf, uint64_t pf_step,
       const int8_t* a = y.qs + 32 * s + 8 * k;
       const __m256i a_lo = Broadcast4(a), a_hi = Broadcast4(a + 4);
       for (int g = 0; g < G; ++g) {
-        const __m256i bits = Load(sb[g] + kValues + 128 * s + 32 * k);
+        const __m256i bits = LoadU(sb[g] + kValues + 128 * s + 32 * k);
         __m256i lo = _mm256_and_si256(bits, Mask8(0x0f));
         __m256i hi = _mm256_and_si256(_mm256_srli_epi16(bits, 4), Mask8(0x0f));
         if constexpr (kBits == 5) {
@@ -349,7 +304,7 @@ void ScaleMinGroups(const uint8_t* w, uint64_t group_bytes, int64_t n_sb, const 
     ScaleMinSums<kBits, G>(w, next_pass + b * G * kBlock, G * kBlock / 8, sb, y[b], isum, imin);
     const __m256 da = _mm256_set1_ps(y[b].d);
     for (int g = 0; g < G; ++g) {
-      const __m256 d = RowScales(sb[g]), dmin = RowScales(sb[g] + 16);
+      const __m256 d = LoadHalves(sb[g]), dmin = LoadHalves(sb[g] + 16);
       acc[g] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum[g]), _mm256_mul_ps(d, da), acc[g]);
       acc[g] = _mm256_fnmadd_ps(_mm256_cvtepi32_ps(imin[g]), _mm256_mul_ps(dmin, da), acc[g]);
     }
@@ -383,7 +338,7 @@ inline void Q6KSums(const uint8_t* const (&values)[G], const uint8_t* const (&sc
                     a3 = Broadcast4(a + 12);
       for (int g = 0; g < G; ++g) {
         const uint8_t* p = values[g] + pk::kQ6KChunk * c + 96 * h;
-        const __m256i l0 = Load(p), l1 = Load(p + 32), l2 = Load(p + 64);
+        const __m256i l0 = LoadU(p), l1 = LoadU(p + 32), l2 = LoadU(p + 64);
         const __m256i top = Mask8(0xc0), six = Mask8(0x3f);
         // Bits 6-7 of the three loads pieced together (masked first: the 16-bit shifts then
         // move nothing across bytes).
@@ -427,7 +382,7 @@ void Q6KGroups(const uint8_t* w, uint64_t group_bytes, int64_t n_sb, const Block
     Q6KSums<G>(values, scale_bytes, y[b], isum);
     const __m256 da = _mm256_set1_ps(y[b].d);
     for (int g = 0; g < G; ++g) {
-      const __m256 d = RowScales(group[g] + d_at + b * pk::kQ6KDBlock);
+      const __m256 d = LoadHalves(group[g] + d_at + b * pk::kQ6KDBlock);
       acc[g] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum[g]), _mm256_mul_ps(d, da), acc[g]);
     }
   }

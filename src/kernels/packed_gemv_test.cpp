@@ -29,6 +29,7 @@ namespace hearth::kernels {
 namespace {
 
 using testing::Dequantized;
+using testing::IsKQuant;
 using testing::QuantizedRow;
 using testing::RandomFloats;
 using testing::RandomRow;
@@ -36,10 +37,6 @@ using testing::RandomRow;
 constexpr TensorType kGemvTypes[] = {TensorType::kQ4_0, TensorType::kQ4_1, TensorType::kQ5_0,
                                      TensorType::kQ5_1, TensorType::kQ8_0, TensorType::kQ4_K,
                                      TensorType::kQ5_K, TensorType::kQ6_K};
-
-bool IsKQuant(TensorType type) {
-  return type == TensorType::kQ4_K || type == TensorType::kQ5_K || type == TensorType::kQ6_K;
-}
 
 // A random [n_out, n_in] weight: its rows, and the packed groups (32-byte aligned).
 struct PackedWeight {

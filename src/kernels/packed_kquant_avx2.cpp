@@ -22,6 +22,8 @@
 // at a time into pre-broadcast vectors shared by those groups; an output's f32 accumulator is
 // carried between super-block ranges through y unchanged. Q5_K and Q6_K (measured no faster
 // expanded) and calls with few groups broadcast in place, tokens in L2-sized blocks.
+#include "kernels/packed_kquant_avx2.h"
+
 #include <algorithm>
 #include <cstring>
 
@@ -38,32 +40,6 @@ namespace {
 namespace pk = packed_kquant;
 
 constexpr int kTileTokens = 4;  // tokens sharing one unpacking of a group's values
-
-// Unaligned: Q6_K groups are 1680 * n_sb bytes apart, so a group need not be 32-byte aligned.
-inline __m256i Load(const uint8_t* p) {
-  return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
-}
-
-// The 4 activation bytes at p in every lane.
-inline __m256i Broadcast4(const void* p) {
-  int32_t v;
-  std::memcpy(&v, p, sizeof v);
-  return _mm256_set1_epi32(v);
-}
-
-// Each byte shifted left by n bits (right by -n); callers mask away what spills between bytes.
-inline __m256i ShiftLeftBits(__m256i v, int n) {
-  if (n > 0) return _mm256_slli_epi16(v, n);
-  if (n < 0) return _mm256_srli_epi16(v, -n);
-  return v;
-}
-
-inline __m256i Mask8(int m) { return _mm256_set1_epi8(static_cast<char>(m)); }
-
-// Lane r = the 8 fp16 at p (one per row) as floats.
-inline __m256 RowScales(const uint8_t* p) {
-  return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
-}
 
 // acc[t] = 0 when starting at super-block 0, else lane r = out[t * stride + r].
 template <int T>
@@ -126,32 +102,6 @@ void ExpandSuperBlock(const BroadcastSuperBlock<T>& a, __m256i* v) {
 
 // --- Q4_K and Q5_K ------------------------------------------------------------------------
 
-// The 6-bit scales (or mins) of sub-blocks 0-3 (lo) and 4-7 (hi): byte 8 * (s % 4) + r.
-struct SixBit {
-  __m256i lo, hi;
-};
-
-inline SixBit DecodeSixBit(__m256i low_nibbles, __m256i top_bits, int top_shift) {
-  const __m256i lo =
-      _mm256_or_si256(_mm256_and_si256(low_nibbles, Mask8(0x0f)),
-                      _mm256_and_si256(ShiftLeftBits(top_bits, 4 - top_shift), Mask8(0x30)));
-  const __m256i hi =
-      _mm256_or_si256(_mm256_and_si256(ShiftBytesRight(low_nibbles, 4), Mask8(0x0f)),
-                      _mm256_and_si256(ShiftLeftBits(top_bits, 2 - top_shift), Mask8(0x30)));
-  return {lo, hi};
-}
-
-// Lane r = (v[r], v[r]) as int16 for the byte v[r] = byte 8 * q + r of `bytes`, q < 4.
-inline __m256i RowBytePairs(__m256i bytes, int q) {
-  const __m256i qword = _mm256_permutevar8x32_epi32(
-      bytes,
-      _mm256_setr_epi32(2 * q, 2 * q + 1, 2 * q, 2 * q + 1, 2 * q, 2 * q + 1, 2 * q, 2 * q + 1));
-  const __m256i spread =
-      _mm256_setr_epi8(0, -128, 0, -128, 1, -128, 1, -128, 2, -128, 2, -128, 3, -128, 3, -128, 4,
-                       -128, 4, -128, 5, -128, 5, -128, 6, -128, 6, -128, 7, -128, 7, -128);
-  return _mm256_shuffle_epi8(qword, spread);
-}
-
 // Per token t: lane r = sum_s scale[r][s] * (values of sub-block s . activations), the
 // integers of Q4_K (kBits 4) or Q5_K (kBits 5) super-block `sb` of a group.
 template <int kBits, int T, typename A>
@@ -160,7 +110,7 @@ inline void ScaledValueSums(const uint8_t* sb, const A& y, __m256i (&isum)[T]) {
   // Loads whose int16 pair sums are added before the scale madd: 4 * 2 * 2 * 15 * 128 = 30720,
   // 2 * 2 * 2 * 31 * 128 = 31744 (int16 holds 32767).
   constexpr int kLoadsPerMadd = kBits == 4 ? 4 : 2;
-  const SixBit scales = DecodeSixBit(Load(sb + pk::kQ4KScaleLow), Load(sb + pk::kQ4KHighBits), 0);
+  const SixBit scales = DecodeSixBit(LoadU(sb + pk::kQ4KScaleLow), LoadU(sb + pk::kQ4KHighBits), 0);
   for (int t = 0; t < T; ++t) isum[t] = _mm256_setzero_si256();
     // Loops not unrolled: unrolled, the compiler reassociates the int16 sums into trees whose
     // maddubs results are all live at once, and spills them (16 vector registers).
@@ -170,14 +120,14 @@ inline void ScaledValueSums(const uint8_t* sb, const A& y, __m256i (&isum)[T]) {
     const __m256i scale = RowBytePairs(s < 4 ? scales.lo : scales.hi, s % 4);
     // Q5_K: bits 2k and 2k + 1 of each byte are the 5th bits of load k; shifted down by 2 per
     // load (what the 16-bit shift brings in from the next byte stays above bit 1).
-    __m256i fifth = kBits == 5 ? Load(sb + pk::kQ5KHighPlane + 32 * s) : _mm256_setzero_si256();
+    __m256i fifth = kBits == 5 ? LoadU(sb + pk::kQ5KHighPlane + 32 * s) : _mm256_setzero_si256();
 #pragma GCC unroll 1
     for (int k0 = 0; k0 < 4; k0 += kLoadsPerMadd) {
       __m256i pairs[T];
       for (int t = 0; t < T; ++t) pairs[t] = _mm256_setzero_si256();
 #pragma GCC unroll 1
       for (int k = k0; k < k0 + kLoadsPerMadd; ++k) {
-        const __m256i bits = Load(values + 32 * k);
+        const __m256i bits = LoadU(values + 32 * k);
         __m256i lo = _mm256_and_si256(bits, Mask8(0x0f));
         __m256i hi = _mm256_and_si256(ShiftBytesRight(bits, 4), Mask8(0x0f));
         if constexpr (kBits == 5) {
@@ -201,7 +151,7 @@ inline void ScaledValueSums(const uint8_t* sb, const A& y, __m256i (&isum)[T]) {
 // Per token t: lane r = sum_s min[r][s] * (bsum[2s] + bsum[2s + 1]).
 template <int T, typename A>
 inline void MinSums(const uint8_t* sb, const A& y, __m256i (&imin)[T]) {
-  const SixBit mins = DecodeSixBit(Load(sb + pk::kQ4KMinLow), Load(sb + pk::kQ4KHighBits), 4);
+  const SixBit mins = DecodeSixBit(LoadU(sb + pk::kQ4KMinLow), LoadU(sb + pk::kQ4KHighBits), 4);
   for (int t = 0; t < T; ++t) imin[t] = _mm256_setzero_si256();
 #pragma GCC unroll 1
   for (int s = 0; s < 8; ++s) {
@@ -230,8 +180,8 @@ void ScaleMinGroup(const uint8_t* group, int64_t b0, int64_t b1, const SuperBloc
     __m256i isum[T], imin[T];
     ScaledValueSums<kBits, T>(sb, y, isum);
     MinSums<T>(sb, y, imin);
-    const __m256 d = RowScales(sb);
-    const __m256 dmin = RowScales(sb + 16);
+    const __m256 d = LoadHalves(sb);
+    const __m256 dmin = LoadHalves(sb + 16);
     for (int t = 0; t < T; ++t) {
       const __m256 da = _mm256_set1_ps(y.D(t));
       acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum[t]), _mm256_mul_ps(d, da), acc[t]);
@@ -250,7 +200,7 @@ struct HalfChunk {
 };
 
 inline HalfChunk LoadHalfChunk(const uint8_t* p) {
-  const __m256i l0 = Load(p), l1 = Load(p + 32), l2 = Load(p + 64);
+  const __m256i l0 = LoadU(p), l1 = LoadU(p + 32), l2 = LoadU(p + 64);
   const __m256i top = Mask8(0xc0);
   // Masked to bits 6-7 first, so the 16-bit shifts move nothing across bytes.
   const __m256i fourth =
@@ -326,7 +276,7 @@ void Q6KGroup(const uint8_t* group, int64_t n_sb, int64_t b0, int64_t b1, const 
     __m256i isum[T], offset[T];
     Q6KValueSums<T>(group + b * pk::kQ6KValueBlock, scale_bytes, y, isum);
     Q6KOffsets<T>(scale_bytes, y, offset);
-    const __m256 d = RowScales(d_region + b * pk::kQ6KDBlock);
+    const __m256 d = LoadHalves(d_region + b * pk::kQ6KDBlock);
     for (int t = 0; t < T; ++t) {
       const __m256i total = _mm256_sub_epi32(isum[t], _mm256_slli_epi32(offset[t], 5));
       const __m256 da = _mm256_set1_ps(y.D(t));

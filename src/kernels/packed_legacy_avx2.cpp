@@ -41,6 +41,7 @@
 #include "kernels/packed_gemv.h"
 #include "kernels/packed_legacy.h"
 #include "kernels/quant_blocks.h"
+#include "kernels/simd_avx2.h"
 
 namespace hearth::kernels::avx2 {
 namespace {
@@ -48,25 +49,11 @@ namespace {
 using internal::GemmActivations;
 using internal::LegacySections;
 
-inline __m256i Load(const uint8_t* p) {
-  return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
-}
-
-inline __m256i Broadcast4(const int8_t* p) {
-  int32_t v;
-  std::memcpy(&v, p, 4);
-  return _mm256_set1_epi32(v);
-}
-
-inline __m256 LoadHalves(const uint8_t* p) {
-  return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
-}
-
 // Block b's two chunks of one 32-byte load k of 4-bit values (unsigned bytes 0..15): chunk
 // k (values 4k .. 4k+3 of each row) and chunk k + 4 (values 16+4k .. 16+4k+3).
 inline void NibbleChunkPair(const uint8_t* qs, int k, __m256i& lo, __m256i& hi) {
   const __m256i mask = _mm256_set1_epi8(0x0F);
-  const __m256i v = Load(qs + 32 * k);
+  const __m256i v = LoadU(qs + 32 * k);
   lo = _mm256_and_si256(v, mask);
   hi = _mm256_and_si256(_mm256_srli_epi16(v, 4), mask);
 }
@@ -181,7 +168,7 @@ struct Q5_0K {
   static void Dot(const uint8_t* group, const LegacySections& s, int64_t b, const Src& a,
                   __m256i isum[kTokens]) {
     const uint8_t* qs = group + s.qs + b * 128;
-    const __m256i bits = Load(group + s.qh + b * 32);
+    const __m256i bits = LoadU(group + s.qh + b * 32);
     __m256i low[kTokens], high[kTokens];
     for (int t = 0; t < kTokens; ++t) low[t] = high[t] = _mm256_setzero_si256();
     __m256i lo, hi;
@@ -226,7 +213,7 @@ struct Q8_0K {
     const __m256i ones = _mm256_set1_epi16(1);
     for (int t = 0; t < kTokens; ++t) isum[t] = _mm256_setzero_si256();
     for (int k = 0; k < 8; ++k) {
-      const __m256i w = Load(qs + 32 * k);
+      const __m256i w = LoadU(qs + 32 * k);
       const __m256i magnitude = _mm256_sign_epi8(w, w);
       for (int t = 0; t < kTokens; ++t) {
         const __m256i signed_a = _mm256_sign_epi8(a.At(t, 4 * k), w);

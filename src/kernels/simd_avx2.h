@@ -39,6 +39,20 @@ static inline __m256i LoadU(const void* p) {
   return _mm256_loadu_si256(static_cast<const __m256i*>(p));
 }
 
+// The 4 bytes at p in every 32-bit lane.
+static inline __m256i Broadcast4(const void* p) {
+  int32_t v;
+  std::memcpy(&v, p, sizeof v);
+  return _mm256_set1_epi32(v);
+}
+
+// The 8 fp16 at p as floats (the packed layouts' per-row scales: lane r = row r).
+static inline __m256 LoadHalves(const void* p) {
+  return _mm256_cvtph_ps(_mm_loadu_si128(static_cast<const __m128i*>(p)));
+}
+
+static inline __m256i Mask8(int m) { return _mm256_set1_epi8(static_cast<char>(m)); }
+
 // 16 bytes of nibbles -> 32 bytes: low nibbles in bytes 0-15, high in 16-31
 // (the element order of the legacy 32-value blocks).
 static inline __m256i NibblesToBytes(const uint8_t* qs) {
@@ -74,6 +88,13 @@ static inline __m256i DotI8I8(__m256i x, __m256i y) {
 // by the caller's AND).
 static inline __m256i ShiftBytesRight(__m256i v, int bits) {
   return _mm256_srl_epi16(v, _mm_cvtsi32_si128(bits));
+}
+
+// Each byte shifted left by n bits (right by -n); callers mask away what spills between bytes.
+static inline __m256i ShiftLeftBits(__m256i v, int n) {
+  if (n > 0) return _mm256_slli_epi16(v, n);
+  if (n < 0) return _mm256_srli_epi16(v, -n);
+  return v;
 }
 
 // Q6_K's per-lane offsets: lane k = 32 * (scales[2k] * bsums[2k] +
