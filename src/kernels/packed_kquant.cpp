@@ -298,59 +298,55 @@ void GetQ6K(const Q6KRegions<const uint8_t>& at, int r, Q6KFields& f) {
   }
 }
 
+// Q4_K and Q5_K share their fields (Q4KFields), header and nibble plane; Q5_K adds the
+// plane of fifth bits. Block: the GGUF block; kGroupBlock: one packed super-block of the group.
+template <typename Block, void (*Decode)(const Block&, Q4KFields&), uint64_t kGroupBlock,
+          bool kFifthBits>
+void PackQ4KOrQ5K(const uint8_t* src, uint64_t row_bytes, uint8_t* dst) {
+  const uint64_t n_sb = row_bytes / sizeof(Block);
+  Q4KFields f[kRows];
+  for (uint64_t b = 0; b < n_sb; ++b) {
+    for (int r = 0; r < kRows; ++r) {
+      Block x;
+      std::memcpy(&x, src + r * row_bytes + b * sizeof x, sizeof x);
+      Decode(x, f[r]);
+    }
+    uint8_t* sb = dst + b * kGroupBlock;
+    WriteHeader(f, sb);
+    if constexpr (kFifthBits) WriteFifthBits(f, sb + kQ5KHighPlane);
+    WriteNibbles(f, sb + (kFifthBits ? kQ5KValues : kQ4KValues));
+  }
+}
+
+template <typename Block, void (*Get)(const uint8_t*, int, Q4KFields&),
+          void (*Encode)(const Q4KFields&, Block&), uint64_t kGroupBlock>
+void UnpackRowQ4KOrQ5K(const uint8_t* group, uint64_t row_bytes, int r, uint8_t* dst) {
+  const uint64_t n_sb = row_bytes / sizeof(Block);
+  Q4KFields f;
+  for (uint64_t b = 0; b < n_sb; ++b) {
+    Get(group + b * kGroupBlock, r, f);
+    Block x;
+    Encode(f, x);
+    std::memcpy(dst + b * sizeof x, &x, sizeof x);
+  }
+}
+
 }  // namespace
 
 void PackQ4K(const uint8_t* src, uint64_t row_bytes, uint8_t* dst) {
-  const uint64_t n_sb = row_bytes / sizeof(BlockQ4_K);
-  Q4KFields f[kRows];
-  for (uint64_t b = 0; b < n_sb; ++b) {
-    for (int r = 0; r < kRows; ++r) {
-      BlockQ4_K x;
-      std::memcpy(&x, src + r * row_bytes + b * sizeof x, sizeof x);
-      DecodeQ4K(x, f[r]);
-    }
-    uint8_t* sb = dst + b * kQ4KGroupBlock;
-    WriteHeader(f, sb);
-    WriteNibbles(f, sb + kQ4KValues);
-  }
+  PackQ4KOrQ5K<BlockQ4_K, DecodeQ4K, kQ4KGroupBlock, false>(src, row_bytes, dst);
 }
 
 void UnpackRowQ4K(const uint8_t* group, uint64_t row_bytes, int r, uint8_t* dst) {
-  const uint64_t n_sb = row_bytes / sizeof(BlockQ4_K);
-  Q4KFields f;
-  for (uint64_t b = 0; b < n_sb; ++b) {
-    GetQ4K(group + b * kQ4KGroupBlock, r, f);
-    BlockQ4_K x;
-    EncodeQ4K(f, x);
-    std::memcpy(dst + b * sizeof x, &x, sizeof x);
-  }
+  UnpackRowQ4KOrQ5K<BlockQ4_K, GetQ4K, EncodeQ4K, kQ4KGroupBlock>(group, row_bytes, r, dst);
 }
 
 void PackQ5K(const uint8_t* src, uint64_t row_bytes, uint8_t* dst) {
-  const uint64_t n_sb = row_bytes / sizeof(BlockQ5_K);
-  Q4KFields f[kRows];
-  for (uint64_t b = 0; b < n_sb; ++b) {
-    for (int r = 0; r < kRows; ++r) {
-      BlockQ5_K x;
-      std::memcpy(&x, src + r * row_bytes + b * sizeof x, sizeof x);
-      DecodeQ5K(x, f[r]);
-    }
-    uint8_t* sb = dst + b * kQ5KGroupBlock;
-    WriteHeader(f, sb);
-    WriteFifthBits(f, sb + kQ5KHighPlane);
-    WriteNibbles(f, sb + kQ5KValues);
-  }
+  PackQ4KOrQ5K<BlockQ5_K, DecodeQ5K, kQ5KGroupBlock, true>(src, row_bytes, dst);
 }
 
 void UnpackRowQ5K(const uint8_t* group, uint64_t row_bytes, int r, uint8_t* dst) {
-  const uint64_t n_sb = row_bytes / sizeof(BlockQ5_K);
-  Q4KFields f;
-  for (uint64_t b = 0; b < n_sb; ++b) {
-    GetQ5K(group + b * kQ5KGroupBlock, r, f);
-    BlockQ5_K x;
-    EncodeQ5K(f, x);
-    std::memcpy(dst + b * sizeof x, &x, sizeof x);
-  }
+  UnpackRowQ4KOrQ5K<BlockQ5_K, GetQ5K, EncodeQ5K, kQ5KGroupBlock>(group, row_bytes, r, dst);
 }
 
 void PackQ6K(const uint8_t* src, uint64_t row_bytes, uint8_t* dst) {
