@@ -3,6 +3,10 @@
 #if defined(__x86_64__) || defined(__i386__)
 #include <cpuid.h>
 #endif
+#if defined(__linux__)
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
@@ -148,6 +152,25 @@ X86Features DetectX86Features() {
   return f;
 }
 
+// AMX-TILE and AMX-INT8 (CPUID 7.0 EDX bits 24 and 25) with the tile state (XCR0 bits 17-18)
+// enabled by the OS, and this process granted it. Linux hands the tile data state out only on
+// request (arch_prctl ARCH_REQ_XCOMP_PERM for XFEATURE_XTILEDATA); the grant covers every
+// thread of the process, so asking once, before any tile instruction, is enough.
+bool DetectAmx() {
+  unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
+  if (!__get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx)) return false;
+  const bool amx_tile = edx & (1u << 24), amx_int8 = edx & (1u << 25);
+  if (!amx_tile || !amx_int8) return false;
+  if ((ReadXcr0() & 0x60000) != 0x60000) return false;
+#if defined(__linux__)
+  constexpr long kArchReqXcompPerm = 0x1023;
+  constexpr long kXfeatureXtiledata = 18;
+  return syscall(SYS_arch_prctl, kArchReqXcompPerm, kXfeatureXtiledata) == 0;
+#else
+  return false;
+#endif
+}
+
 }  // namespace
 #endif
 
@@ -248,5 +271,22 @@ const KernelSet& KernelsFor(Isa isa) {
 }
 
 const KernelSet& BestKernels() { return KernelsFor(BestIsa()); }
+
+namespace internal {
+
+bool AmxAvailable() {
+#if defined(__x86_64__) || defined(__i386__)
+  static const bool available = [] {
+    const char* off = std::getenv("HEARTH_AMX");
+    if (off != nullptr && std::string_view(off) == "0") return false;
+    return BestIsa() == Isa::kAvx512 && DetectAmx();
+  }();
+  return available;
+#else
+  return false;
+#endif
+}
+
+}  // namespace internal
 
 }  // namespace hearth::kernels

@@ -122,7 +122,24 @@ struct PackedTypeKernels {
 PackedTypeKernels Avx2PackedLegacy(TensorType type);
 // Q4_K, Q5_K, Q6_K on AVX2 (packed_kquant*.cpp).
 PackedTypeKernels Avx2PackedKQuant(TensorType type);
-// The packed kernels of `type` on `isa` (AVX-512 uses the AVX2 ones), or all null.
+// The packed kernels of `type` on `isa`, or all null. AVX-512 uses the AVX2 ones, except that
+// its `gemm` is the AMX GEMM where AmxAvailable() and one exists for the type.
 PackedTypeKernels PackedKernelsFor(Isa isa, TensorType type);
+
+// --- AMX (Advanced Matrix Extensions: *_amx.cpp, compiled with -mamx-tile -mamx-int8) -----
+
+// Whether prompt GEMMs may use AMX: the CPU has AVX-512 (Isa::kAvx512), AMX-TILE and AMX-INT8,
+// the OS enables the tile state, this process was granted it (Linux: arch_prctl
+// ARCH_REQ_XCOMP_PERM, requested on the first call), and HEARTH_AMX is not "0" and
+// HEARTH_ISA does not cap the ISA below avx512.
+bool AmxAvailable();
+
+// The AMX packed GEMMs for prompt batches (tile products of 16 tokens by 16 rows, i.e. two row
+// groups), null for types without one. Their per-output integers and f32 operations are the
+// AVX2 packed GEMM's, so results equal it bit for bit (and so a token alone, by the AVX2 GEMV).
+// Batches under 16 tokens and an odd last row group go to the AVX2 kernels.
+// Precondition for calling one: AmxAvailable().
+PackedGemmFn AmxPackedLegacyGemm(TensorType type);  // Q4_0, Q4_1, Q5_0, Q5_1, Q8_0
+PackedGemmFn AmxPackedKQuantGemm(TensorType type);  // Q4_K, Q5_K, Q6_K
 
 }  // namespace hearth::kernels::internal

@@ -49,9 +49,14 @@ namespace hearth::kernels::internal {
 
 PackedTypeKernels PackedKernelsFor(Isa isa, TensorType type) {
   if (isa == Isa::kScalar) return {};
-  // AVX-512 runs the AVX2 kernels (a subset of its instructions).
-  if (IsPackedLegacyType(type)) return Avx2PackedLegacy(type);
-  return Avx2PackedKQuant(type);
+  // AVX-512 runs the AVX2 kernels (a subset of its instructions), with AMX for prompts.
+  const bool legacy = IsPackedLegacyType(type);
+  PackedTypeKernels k = legacy ? Avx2PackedLegacy(type) : Avx2PackedKQuant(type);
+  if (isa == Isa::kAvx512 && k.gemm != nullptr && AmxAvailable()) {
+    const PackedGemmFn amx = legacy ? AmxPackedLegacyGemm(type) : AmxPackedKQuantGemm(type);
+    if (amx != nullptr) k.gemm = amx;
+  }
+  return k;
 }
 
 }  // namespace hearth::kernels::internal

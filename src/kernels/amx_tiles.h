@@ -1,0 +1,45 @@
+// Internal to src/kernels: the AMX tile configuration shared by the *_amx.cpp files (compiled
+// with -mamx-tile -mamx-int8 and the AVX-512 flags; reached only after AmxAvailable()).
+//
+// AMX has 8 tile registers of up to 16 rows x 64 bytes. TDPBSSD C += A . B multiplies
+//   A: M rows (tokens) x K int8 (K bytes a row),
+//   B: K/4 rows x N groups of 4 int8 (N*4 bytes a row: row k/4 holds, for each column n, the
+//      values k .. k+3 of column n: the "VNNI" layout, exactly one packed row group's chunk),
+//   C: M rows x N int32,
+// summing exactly in int32. The kernels use K = 32 (one legacy block or one K-quant
+// sub-block per product, so each block's integer dot product is its own C tile) and N = 16
+// (two row groups of kPackRows rows side by side), M = 16 tokens.
+#pragma once
+
+#include <immintrin.h>
+
+#include <cstdint>
+
+namespace hearth::kernels::amx {
+
+// The 64-byte operand of LDTILECFG (palette 1).
+struct alignas(64) TileConfig {
+  uint8_t palette_id = 1;
+  uint8_t start_row = 0;
+  uint8_t reserved[14] = {};
+  uint16_t colsb[16] = {};  // bytes per row of tile i
+  uint8_t rows[16] = {};    // rows of tile i
+};
+static_assert(sizeof(TileConfig) == 64);
+
+// Tile i gets `rows` rows of `colsb` bytes.
+inline void SetTile(TileConfig& c, int i, int rows, int colsb) {
+  c.rows[i] = static_cast<uint8_t>(rows);
+  c.colsb[i] = static_cast<uint16_t>(colsb);
+}
+
+// Loads `config` on this thread unless it is already the thread's configuration (LDTILECFG
+// zeroes every tile, and costs more than a comparison).
+inline void ConfigureTiles(const TileConfig& config) {
+  thread_local const TileConfig* loaded = nullptr;
+  if (loaded == &config) return;
+  _tile_loadconfig(&config);
+  loaded = &config;
+}
+
+}  // namespace hearth::kernels::amx
