@@ -363,5 +363,52 @@ TEST(PackedTest, MatMulManyEqualsOneMatMulPerProduct) {
   }
 }
 
+// The AMX GEMM (Isa::kAvx512 where the CPU has AMX) equals the AVX2 packed GEMM bit for bit:
+// token counts around the 16-token tile (under a tile, a tail, several tiles), odd and even row
+// group counts (an odd last group goes to AVX2), 1-3 threads (other group splits), odd and even
+// block counts (two blocks in flight), and the extreme values of ExpandedAndInPlaceTiles.
+TEST(PackedTest, AmxGemmEqualsAvx2Gemm) {
+  if (!internal::AmxAvailable()) GTEST_SKIP() << "this CPU (or OS) offers no AMX-INT8";
+  const KernelSet& scalar = KernelsFor(Isa::kScalar);
+  std::mt19937 rng(8);
+  ThreadPool setup(1);
+  for (TensorType type : kLegacyTypes) {
+    ASSERT_EQ(internal::PackedKernelsFor(Isa::kAvx512, type).gemm,
+              internal::AmxPackedLegacyGemm(type))
+        << TensorTypeName(type) << ": AVX-512 prompts must take the AMX GEMM";
+    for (auto [n_in, n_out] : {std::pair<int64_t, int64_t>{32 * 7, 24}, {576, 48}, {96, 8}}) {
+      for (bool extreme : {false, true}) {
+        std::vector<std::vector<uint8_t>> rows;
+        for (int64_t r = 0; r < n_out; ++r) {
+          if (!extreme) {
+            rows.push_back(RandomRow(type, n_in, rng));
+            continue;
+          }
+          std::vector<float> values(n_in, type == TensorType::kQ8_0 ? 8.0f : 7.0f);
+          for (int64_t i = 0; i < n_in; i += 32) values[i] = -8.0f;
+          rows.push_back(QuantizedRow(scalar, type, values));
+        }
+        const TestWeight w = WeightFromRows(type, n_in, rows, setup);
+        for (int64_t n_tokens : {1, 15, 16, 17, 31, 32, 33, 50}) {
+          std::vector<float> x = RandomFloats(n_in * n_tokens, rng);
+          if (extreme) {
+            for (int64_t i = 0; i < n_in * n_tokens; ++i) x[i] = (i / n_in) % 2 == 0 ? 1.0f : -1.0f;
+          }
+          std::vector<float> avx2(n_out * n_tokens, NAN);
+          MatMul(w.packed, x.data(), n_tokens, avx2.data(), setup, KernelsFor(Isa::kAvx2));
+          for (int threads : {1, 2, 3}) {
+            SCOPED_TRACE(fmt::format("{} {}x{} extreme={} tokens={} threads={}",
+                                     TensorTypeName(type), n_out, n_in, extreme, n_tokens, threads));
+            ThreadPool pool(threads);
+            std::vector<float> amx(n_out * n_tokens, NAN);
+            MatMul(w.packed, x.data(), n_tokens, amx.data(), pool, KernelsFor(Isa::kAvx512));
+            for (size_t i = 0; i < amx.size(); ++i) ASSERT_EQ(amx[i], avx2[i]) << "index " << i;
+          }
+        }
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace hearth::kernels
