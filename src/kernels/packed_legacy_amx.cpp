@@ -16,9 +16,9 @@
 // and these are their f32 operations per output in the same order, so the result equals the AVX2
 // packed GEMM bit for bit whatever the batch or the thread split (packed.h's contract).
 //
-// Two blocks are in flight (tiles 0-2 and 3-5), so the tile unit works on one while the vector
-// units run the other's epilogue. The pair's unpacked values (n_blocks * 512 bytes: 9 KB for 576
-// columns, 88 KB for 5632) stay in L2 across the token tiles. A token tail (n_tokens % 16) runs
+// Four blocks' products are in flight (C tiles 4-7; PairTimesTile has the pipeline). The pair's
+// unpacked values (n_blocks * 512 bytes: 9 KB for 576 columns, 88 KB for 5632) stay in L2 across
+// the token tiles. A token tail (n_tokens % 16) runs
 // from a zero-padded copy of its activations; batches under 16 tokens (decode steps) and an odd
 // last row group take the AVX2 kernels.
 // GCC 12 reports -Wmaybe-uninitialized inside its own AVX-512 intrinsics (they start from
@@ -49,17 +49,17 @@ using internal::LegacySections;
 using internal::PackedGemmArgs;
 
 constexpr int kTileTokens = 16;
-constexpr int kPairRows = 2 * kPackRows;       // one C tile row: 16 int32
-constexpr int64_t kPairBlockBytes = 8 * 64;    // one block of a group pair as a B tile
-constexpr int kChunkBytes = 4 * kPackRows;     // one chunk of a group: 32 bytes
+constexpr int kPairRows = 2 * kPackRows;     // one C tile row: 16 int32
+constexpr int64_t kPairBlockBytes = 8 * 64;  // one block of a group pair as a B tile
+constexpr int kChunkBytes = 4 * kPackRows;   // one chunk of a group: 32 bytes
 
-// Tiles 0/3: A (16 tokens x 32 bytes); 1/4: B (8 x 64 bytes); 2/5: C (16 tokens x 16 int32).
+// Tiles 0-1: A (16 tokens x 32 bytes); 2-3: B (8 x 64 bytes); 4-7: C (16 tokens x 16 int32).
 const TileConfig& LegacyTileConfig() {
   static const TileConfig config = [] {
     TileConfig c;
-    for (int i : {0, 3}) SetTile(c, i, kTileTokens, kQk);
-    for (int i : {1, 4}) SetTile(c, i, kQk / 4, 64);
-    for (int i : {2, 5}) SetTile(c, i, kTileTokens, 64);
+    for (int i : {0, 1}) SetTile(c, i, kTileTokens, kQk);
+    for (int i : {2, 3}) SetTile(c, i, kQk / 4, 64);
+    for (int i : {4, 5, 6, 7}) SetTile(c, i, kTileTokens, 64);
     return c;
   }();
   return config;
@@ -157,8 +157,8 @@ struct TokenTile {
 };
 
 TokenTile TileOf(const GemmActivations& act, int64_t t0) {
-  return {act.qs + t0 * kQk, act.n_tokens * kQk, act.d + t0, act.s == nullptr ? nullptr : act.s + t0,
-          act.n_tokens};
+  return {act.qs + t0 * kQk, act.n_tokens * kQk, act.d + t0,
+          act.s == nullptr ? nullptr : act.s + t0, act.n_tokens};
 }
 
 // The last n < 16 tokens from t0, zero-padded to 16, in `storage`.
@@ -188,8 +188,7 @@ void MakePaddedTail(const GemmActivations& act, int64_t t0, int64_t n, PaddedTai
 // --- the tile product ------------------------------------------------------------------------
 
 // The 16 fp16 per-row values of block b of both groups (section `offset`) as floats.
-inline __m512 PairHalves(const uint8_t* group0, const uint8_t* group1, uint64_t offset,
-                         int64_t b) {
+inline __m512 PairHalves(const uint8_t* group0, const uint8_t* group1, uint64_t offset, int64_t b) {
   const __m128i h0 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(group0 + offset + b * 16));
   const __m128i h1 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(group1 + offset + b * 16));
   return _mm512_cvtph_ps(_mm256_set_m128i(h1, h0));
@@ -216,35 +215,76 @@ inline void Epilogue(const int32_t* c, const uint8_t* group0, const uint8_t* gro
   }
 }
 
+// Block b's tile product into C tile kC (tiles 4 + kC; A and B alternate between tiles 0/1 and
+// 2/3). Tile numbers are literals: GCC's tile intrinsics paste them into the instruction.
+#define HEARTH_AMX_PRODUCT(tile_a, tile_b, tile_c)           \
+  do {                                                       \
+    _tile_loadd(tile_a, tile.qs + b * tile.qs_stride, kQk);  \
+    _tile_loadd(tile_b, unpacked + b * kPairBlockBytes, 64); \
+    _tile_zero(tile_c);                                      \
+    _tile_dpbssd(tile_c, tile_a, tile_b);                    \
+  } while (false)
+
+template <int kC>
+inline void IssueProduct(const uint8_t* unpacked, const TokenTile& tile, int64_t b) {
+  if constexpr (kC == 0) HEARTH_AMX_PRODUCT(0, 2, 4);
+  if constexpr (kC == 1) HEARTH_AMX_PRODUCT(1, 3, 5);
+  if constexpr (kC == 2) HEARTH_AMX_PRODUCT(0, 2, 6);
+  if constexpr (kC == 3) HEARTH_AMX_PRODUCT(1, 3, 7);
+}
+#undef HEARTH_AMX_PRODUCT
+
+// C tile kC (16 tokens x 16 rows of int32) to c.
+template <int kC>
+inline void StoreProduct(int32_t* c) {
+  if constexpr (kC == 0) _tile_stored(4, c, 64);
+  if constexpr (kC == 1) _tile_stored(5, c, 64);
+  if constexpr (kC == 2) _tile_stored(6, c, 64);
+  if constexpr (kC == 3) _tile_stored(7, c, 64);
+}
+
+// Products in flight ahead of the block being stored: the tile unit runs its instructions in
+// order, and a tile store waits for its product (tens of cycles of latency), so the store of
+// block b comes after the products of b + 1 .. b + 3 are queued.
+constexpr int64_t kLookahead = 3;
+
 // y[t * y_stride + r] for r < 16 (both groups' rows), t < n_valid: the pair times the tile.
+//
+// Software-pipelined over the blocks: step b stores block b's C tile (its product was issued
+// kLookahead steps earlier), issues block b + kLookahead's product, and runs block b - 1's
+// epilogue from the buffer stored a step earlier (lines just written by a tile store are not
+// forwarded to loads: reading them at once would stall until the store completes).
 template <typename T>
 void PairTimesTile(const uint8_t* unpacked, const uint8_t* group0, const uint8_t* group1,
                    const LegacySections& s, int64_t n_blocks, const TokenTile& tile, float* y,
                    int64_t y_stride, int64_t n_valid) {
-  alignas(64) int32_t c0[kTileTokens * kPairRows];
-  alignas(64) int32_t c1[kTileTokens * kPairRows];
+  alignas(64) int32_t c[2][kTileTokens * kPairRows];
+  // acc stays in registers only if every index is a constant: loops over it are unrolled.
   __m512 acc[16];
-  for (auto& a : acc) a = _mm512_setzero_ps();
-  for (int64_t b = 0; b < n_blocks; b += 2) {
-    const bool second = b + 1 < n_blocks;
-    _tile_loadd(0, tile.qs + b * tile.qs_stride, kQk);
-    _tile_loadd(1, unpacked + b * kPairBlockBytes, 64);
-    _tile_zero(2);
-    _tile_dpbssd(2, 0, 1);
-    if (second) {
-      _tile_loadd(3, tile.qs + (b + 1) * tile.qs_stride, kQk);
-      _tile_loadd(4, unpacked + (b + 1) * kPairBlockBytes, 64);
-      _tile_zero(5);
-      _tile_dpbssd(5, 3, 4);
+#pragma GCC unroll 16
+  for (int t = 0; t < kTileTokens; ++t) acc[t] = _mm512_setzero_ps();
+  const auto step = [&]<int kC>(int64_t b) {
+    StoreProduct<kC>(c[b % 2]);
+    if (b + kLookahead < n_blocks) {
+      IssueProduct<(kC + kLookahead) % 4>(unpacked, tile, b + kLookahead);
     }
-    _tile_stored(2, c0, 64);
-    Epilogue<T>(c0, group0, group1, s, b, tile, acc);
-    if (second) {
-      _tile_stored(5, c1, 64);
-      Epilogue<T>(c1, group0, group1, s, b + 1, tile, acc);
-    }
+    if (b > 0) Epilogue<T>(c[(b - 1) % 2], group0, group1, s, b - 1, tile, acc);
+  };
+  IssueProduct<0>(unpacked, tile, 0);
+  if (n_blocks > 1) IssueProduct<1>(unpacked, tile, 1);
+  if (n_blocks > 2) IssueProduct<2>(unpacked, tile, 2);
+  static_assert(kLookahead == 3);
+  for (int64_t b = 0; b < n_blocks; b += 4) {
+    step.template operator()<0>(b);
+    if (b + 1 < n_blocks) step.template operator()<1>(b + 1);
+    if (b + 2 < n_blocks) step.template operator()<2>(b + 2);
+    if (b + 3 < n_blocks) step.template operator()<3>(b + 3);
   }
-  for (int64_t t = 0; t < n_valid; ++t) _mm512_storeu_ps(y + t * y_stride, acc[t]);
+  Epilogue<T>(c[(n_blocks - 1) % 2], group0, group1, s, n_blocks - 1, tile, acc);
+#pragma GCC unroll 16
+  for (int t = 0; t < kTileTokens; ++t) {
+    if (t < n_valid) _mm512_storeu_ps(y + t * y_stride, acc[t]);
+  }
 }
 
 // This thread's buffer for a group pair's unpacked blocks.
@@ -275,8 +315,8 @@ void PackedGemm(const PackedGemmArgs& g) {
     UnpackPair<T>(group0, group1, s, g.n_blocks, unpacked);
     float* y = g.y + group * kPackRows;
     for (int64_t t0 = 0; t0 < full_tokens; t0 += kTileTokens) {
-      PairTimesTile<T>(unpacked, group0, group1, s, g.n_blocks, TileOf(act, t0), y + t0 * g.y_stride,
-                       g.y_stride, kTileTokens);
+      PairTimesTile<T>(unpacked, group0, group1, s, g.n_blocks, TileOf(act, t0),
+                       y + t0 * g.y_stride, g.y_stride, kTileTokens);
     }
     if (full_tokens < g.n_tokens) {
       PairTimesTile<T>(unpacked, group0, group1, s, g.n_blocks, tail.tile,

@@ -2,6 +2,7 @@
 // (Q4_0, Q5_0, Q8_0; and Q4_K, Q6_K for the shapes they fit) through MatMul, as the model calls it
 // (activation quantization included). Run with
 //   hearth_tests --gtest_also_run_disabled_tests --gtest_filter='*PackedLegacyBench*'
+// (HEARTH_BENCH_ISA=avx512 measures the AVX-512 kernels: AMX prompts where the CPU has it).
 // Prints multiply-adds per TSC cycle per thread for a weight that stays in L2 and for the
 // prompt shapes of SmolLM2-135M (576 <-> 1536) and of a 1B llama (2048 <-> 5632), 512 tokens.
 #include <fmt/format.h>
@@ -14,6 +15,7 @@
 #include <cstdlib>
 #include <memory>
 #include <random>
+#include <string_view>
 #include <vector>
 
 #include "kernels/kernel_registry.h"
@@ -43,6 +45,13 @@ double TscGhz() {
   return ghz;
 }
 
+// The ISA measured: HEARTH_BENCH_ISA=avx512 (with AMX where the CPU has it) or AVX2 by default.
+const KernelSet& BenchKernels() {
+  const char* isa = std::getenv("HEARTH_BENCH_ISA");
+  const bool avx512 = isa != nullptr && std::string_view(isa) == "avx512";
+  return KernelsFor(avx512 && IsaAvailable(Isa::kAvx512) ? Isa::kAvx512 : Isa::kAvx2);
+}
+
 // Multiply-adds per TSC cycle per thread of MatMul on a packed [n_out, n_in] weight of `type`
 // (best of `reps`).
 double MacsPerCycle(TensorType type, const Shape& s, int threads, int reps) {
@@ -65,7 +74,7 @@ double MacsPerCycle(TensorType type, const Shape& s, int threads, int reps) {
   const TensorView pw = PackWeight(w, packed.get(), pool);
   const std::vector<float> x = testing::RandomFloats(s.n_in * s.n_tokens, rng);
   std::vector<float> y(s.n_out * s.n_tokens);
-  MatMul(pw, x.data(), s.n_tokens, y.data(), pool, KernelsFor(Isa::kAvx2));  // warm up
+  MatMul(pw, x.data(), s.n_tokens, y.data(), pool, BenchKernels());  // warm up
   // One thread runs on the caller: its CPU time, which a machine shared with other work
   // disturbs less than wall time, converted to TSC cycles.
   const auto cycles = [&] {
@@ -77,7 +86,7 @@ double MacsPerCycle(TensorType type, const Shape& s, int threads, int reps) {
   double best = 1e300;
   for (int rep = 0; rep < reps; ++rep) {
     const double start = cycles();
-    MatMul(pw, x.data(), s.n_tokens, y.data(), pool, KernelsFor(Isa::kAvx2));
+    MatMul(pw, x.data(), s.n_tokens, y.data(), pool, BenchKernels());
     best = std::min(best, cycles() - start);
   }
   return static_cast<double>(s.n_out * s.n_in * s.n_tokens) / best / threads;

@@ -398,7 +398,8 @@ TEST(PackedTest, AmxGemmEqualsAvx2Gemm) {
           MatMul(w.packed, x.data(), n_tokens, avx2.data(), setup, KernelsFor(Isa::kAvx2));
           for (int threads : {1, 2, 3}) {
             SCOPED_TRACE(fmt::format("{} {}x{} extreme={} tokens={} threads={}",
-                                     TensorTypeName(type), n_out, n_in, extreme, n_tokens, threads));
+                                     TensorTypeName(type), n_out, n_in, extreme, n_tokens,
+                                     threads));
             ThreadPool pool(threads);
             std::vector<float> amx(n_out * n_tokens, NAN);
             MatMul(w.packed, x.data(), n_tokens, amx.data(), pool, KernelsFor(Isa::kAvx512));
