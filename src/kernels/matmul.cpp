@@ -135,17 +135,21 @@ void MatMulUnpackingRows(const TensorView& w, const float* x, int64_t n_tokens, 
   });
 }
 
-// One packed product of a shared dispatch: its row groups are numbered from first_group
+// One packed product of a shared dispatch: its row groups are numbered in units of kGroupsPerUnit
 // in the dispatch's combined numbering.
 struct PackedPart {
   internal::PackedGemmFn kernel = nullptr;
   const uint8_t* w = nullptr;
   uint64_t group_bytes = 0;
   int64_t n_blocks = 0;
-  int64_t first_group = 0;
+  int64_t first_unit = 0;  // in the dispatch's combined numbering of work units
   int64_t n_groups = 0;
   float* y = nullptr;  // [n_tokens, n_groups * kPackRows]
 };
+
+// Row groups are handed to the threads in pairs: the AMX GEMM multiplies two groups (16 rows) per
+// tile product and sends a lone group to the AVX2 kernel, and the GEMVs take two groups per pass.
+constexpr int64_t kGroupsPerUnit = 2;
 
 // At most this many products share one dispatch (Q/K/V, gate/up); more go one by one.
 constexpr size_t kMaxSharedProducts = 4;
@@ -183,7 +187,7 @@ void MatMulPackedShared(std::span<const LinearOutput> products, const float* x, 
   const internal::GemmActivations acts = BlockMajorView(n_tokens, n_in / kQk, gemm_scratch);
 
   std::array<PackedPart, kMaxSharedProducts> parts;
-  int64_t n_groups = 0;
+  int64_t n_units = 0;  // work units of kGroupsPerUnit row groups, over all the products
   for (size_t i = 0; i < products.size(); ++i) {
     const TensorView& w = *products[i].w;
     PackedPart& part = parts[i];
@@ -191,17 +195,18 @@ void MatMulPackedShared(std::span<const LinearOutput> products, const float* x, 
     part.w = static_cast<const uint8_t*>(w.data);
     part.group_bytes = w.row_bytes() * kPackRows;
     part.n_blocks = legacy ? n_in / kQk : n_in / kQkK;
-    part.first_group = n_groups;
+    part.first_unit = n_units;
     part.n_groups = w.rows() / kPackRows;
     part.y = products[i].y;
-    n_groups += part.n_groups;
+    n_units += (part.n_groups + kGroupsPerUnit - 1) / kGroupsPerUnit;
   }
   const std::span<const PackedPart> used(parts.data(), products.size());
-  // Groups [begin, end) of the combined numbering, product by product.
-  pool.ParallelFor(n_groups, [&](int64_t begin, int64_t end) {
+  // Units [begin, end) of the combined numbering, product by product.
+  pool.ParallelFor(n_units, [&](int64_t begin, int64_t end) {
     for (const PackedPart& part : used) {
-      const int64_t lo = std::max(begin, part.first_group) - part.first_group;
-      const int64_t hi = std::min(end, part.first_group + part.n_groups) - part.first_group;
+      const int64_t lo = std::min(
+          part.n_groups, (std::max(begin, part.first_unit) - part.first_unit) * kGroupsPerUnit);
+      const int64_t hi = std::min(part.n_groups, (end - part.first_unit) * kGroupsPerUnit);
       if (lo >= hi) continue;
       internal::PackedGemmArgs args;
       args.w = part.w + static_cast<uint64_t>(lo) * part.group_bytes;
