@@ -1,8 +1,369 @@
-// AMX GEMMs over packed K-quant row groups (layouts in packed_kquant.h): not written yet.
+// AMX-INT8 GEMMs over packed K-quant row groups (layouts in packed_kquant.h) against Q8_K
+// activation rows, for prompt batches.
+//
+// Tiles (amx_tiles.h): one TDPBSSD per sub-block multiplies A = 16 tokens x K activation bytes
+// (K = 32 for Q4_K/Q5_K, 16 for Q6_K; read straight from the Q8_K rows, act_row_bytes apart)
+// by B = K/4 rows x 64 bytes = the sub-block's values of a pair of row groups (8 rows of group
+// g, then 8 of g + 1), into C = 16 tokens x 16 rows of exact int32 dot products: row t of C is
+// one zmm whose lane n is output row n of the pair, the lane order of y.
+//
+// Per pair of groups the values are first unpacked once (for every super-block) into this
+// thread's scratch in B's layout, with the per-row scales, mins and d as 16-lane vectors:
+// - Q4_K/Q5_K: values 0..15 / 0..31; scales and mins 0..63.
+// - Q6_K: values q - 32 (-32..31, signed), so the offset term of the AVX2 kernel (32 * sum_j
+//   scale[j] * bsum[j], subtracted in integers) is already inside the products.
+// Then for each tile of 16 tokens and each super-block the sub-blocks' C tiles are stored and,
+// in AVX-512 per token, isum = sum_s scale[s] * C_s (vpmulld), Q4_K/Q5_K's mins term imin =
+// sum_s min[s] * (bsum[2s] + bsum[2s + 1]) (vpdpwssd), both exact int32 and equal to the AVX2
+// kernel's integers (any exact order gives the same integer). The f32 operations per output
+// are the AVX2 packed GEMM's (packed_kquant_avx2.cpp), per super-block in order:
+//   Q4_K/Q5_K: acc = fma(float(isum), d_w * d_a, acc); acc = fnma(float(imin), dmin_w * d_a, acc)
+//   Q6_K:      acc = fma(float(isum), d_w * d_a, acc)
+// so outputs equal it bit for bit. Pairs are taken in blocks whose unpacked scratch stays in L2
+// while the token tiles stream past; batches under 16 tokens, the token tail (n_tokens % 16)
+// and an odd last group go to the AVX2 GEMM (the same numerics per output).
+// GCC 12 reports -Wuninitialized inside its own AVX-512 intrinsics (they start from
+// _mm512_undefined_*() on purpose): a known false positive, silenced as in quant_avx512.cpp.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+
+#include <immintrin.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <vector>
+
+#include "kernels/amx_tiles.h"
 #include "kernels/kernel_registry.h"
+#include "kernels/packed.h"
+#include "kernels/packed_kquant.h"
+#include "kernels/packed_kquant_avx2.h"
+#include "kernels/quant_blocks.h"
+
+namespace hearth::kernels::amx {
+namespace {
+
+namespace pk = packed_kquant;
+using internal::PackedGemmArgs;
+
+constexpr int kTileTokens = 16;
+constexpr int kPairRows = 2 * pk::kRows;  // C tile columns: two row groups
+constexpr uint64_t kQsOffset = offsetof(BlockQ8_K, qs);
+constexpr uint64_t kBsumsOffset = offsetof(BlockQ8_K, bsums);
+
+// --- loads of a pair of groups ------------------------------------------------------------
+
+// 32 bytes at p0 (group g), then 32 at p1 (group g + 1).
+inline __m512i LoadPair32(const uint8_t* p0, const uint8_t* p1) {
+  const __m256i lo = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p0));
+  const __m256i hi = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p1));
+  return _mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1);
+}
+
+// 8 bytes at p0, then 8 at p1.
+inline __m128i LoadPair8(const uint8_t* p0, const uint8_t* p1) {
+  return _mm_unpacklo_epi64(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p0)),
+                            _mm_loadl_epi64(reinterpret_cast<const __m128i*>(p1)));
+}
+
+// 8 fp16 at p0, then 8 at p1, as 16 floats.
+inline __m512 LoadHalvesPair(const uint8_t* p0, const uint8_t* p1) {
+  const __m128i lo = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p0));
+  const __m128i hi = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p1));
+  return _mm512_cvtph_ps(_mm256_inserti128_si256(_mm256_castsi128_si256(lo), hi, 1));
+}
+
+inline void Store(void* p, __m512i v) { _mm512_store_si512(p, v); }
+
+// --- unpacked super-blocks ----------------------------------------------------------------
+
+// Q4_K / Q5_K super-block of a pair: b[s] is sub-block s's B tile (row k: values 4k .. 4k + 3
+// of the 16 rows), lanes of the vectors are the pair's rows.
+struct alignas(64) ScaleMinSuperBlock {
+  static constexpr int kSubBlocks = 8;
+  static constexpr int kK = 32;
+  int8_t b[kSubBlocks][kK / 4 * 64];
+  int32_t scale[kSubBlocks][kPairRows];
+  int32_t min_pair[kSubBlocks][kPairRows];  // (min, min) as two int16
+  float d[kPairRows];
+  float dmin[kPairRows];
+};
+
+// Q6_K super-block of a pair: values q - 32, scales sign-extended.
+struct alignas(64) Q6KSuperBlock {
+  static constexpr int kSubBlocks = 16;
+  static constexpr int kK = 16;
+  int8_t b[kSubBlocks][kK / 4 * 64];
+  int32_t scale[kSubBlocks][kPairRows];
+  float d[kPairRows];
+};
+
+// The 6-bit scales (m 0) or mins (m 1) of the super-block at sb: byte 8s + r of out.
+inline void DecodeSixBits(const uint8_t* sb, int m, uint8_t* out) {
+  const avx2::SixBit v =
+      avx2::DecodeSixBit(avx2::LoadU(sb + (m == 0 ? pk::kQ4KScaleLow : pk::kQ4KMinLow)),
+                         avx2::LoadU(sb + pk::kQ4KHighBits), 4 * m);
+  _mm256_storeu_si256(reinterpret_cast<__m256i*>(out), v.lo);
+  _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + 32), v.hi);
+}
+
+template <int kBits>
+void UnpackScaleMin(const uint8_t* sb0, const uint8_t* sb1, ScaleMinSuperBlock& u) {
+  constexpr uint64_t kValues = kBits == 4 ? pk::kQ4KValues : pk::kQ5KValues;
+  alignas(32) uint8_t six[2][2][64];  // [scale, min][group][8s + r]
+  for (int m = 0; m < 2; ++m) {
+    DecodeSixBits(sb0, m, six[m][0]);
+    DecodeSixBits(sb1, m, six[m][1]);
+  }
+  for (int s = 0; s < 8; ++s) {
+    Store(u.scale[s], _mm512_cvtepu8_epi32(LoadPair8(six[0][0] + 8 * s, six[0][1] + 8 * s)));
+    const __m512i min = _mm512_cvtepu8_epi32(LoadPair8(six[1][0] + 8 * s, six[1][1] + 8 * s));
+    Store(u.min_pair[s], _mm512_or_si512(min, _mm512_slli_epi32(min, 16)));
+  }
+  _mm512_store_ps(u.d, LoadHalvesPair(sb0, sb1));
+  _mm512_store_ps(u.dmin, LoadHalvesPair(sb0 + 16, sb1 + 16));
+  const __m512i nibble = _mm512_set1_epi8(0x0f), bit4 = _mm512_set1_epi8(0x10);
+  for (int s = 0; s < 8; ++s) {
+    // Q5_K: bits 2k and 2k + 1 of each byte are the 5th bits of load k (as the AVX2 kernel).
+    __m512i fifth = kBits == 5 ? LoadPair32(sb0 + pk::kQ5KHighPlane + 32 * s,
+                                            sb1 + pk::kQ5KHighPlane + 32 * s)
+                               : _mm512_setzero_si512();
+    for (int k = 0; k < 4; ++k) {
+      const uint64_t at = kValues + 128 * s + 32 * k;
+      const __m512i bits = LoadPair32(sb0 + at, sb1 + at);
+      __m512i lo = _mm512_and_si512(bits, nibble);
+      __m512i hi = _mm512_and_si512(_mm512_srli_epi16(bits, 4), nibble);
+      if constexpr (kBits == 5) {
+        lo = _mm512_or_si512(lo, _mm512_and_si512(_mm512_slli_epi16(fifth, 4), bit4));
+        hi = _mm512_or_si512(hi, _mm512_and_si512(_mm512_slli_epi16(fifth, 3), bit4));
+        fifth = _mm512_srli_epi16(fifth, 2);
+      }
+      Store(u.b[s] + 128 * k, lo);  // values 8k .. 8k + 3: B row 2k
+      Store(u.b[s] + 128 * k + 64, hi);
+    }
+  }
+}
+
+// Scales of sub-blocks 2c + e of the pair (byte 2r + e of chunk c's 16 bytes), sign-extended.
+inline __m512i Q6KScales(const uint8_t* s0, const uint8_t* s1, int c, int e) {
+  const __m128i pick = _mm_setr_epi8(0, 2, 4, 6, 8, 10, 12, 14, -1, -1, -1, -1, -1, -1, -1, -1);
+  const __m128i sel = _mm_add_epi8(pick, _mm_set1_epi8(static_cast<char>(e)));
+  const __m128i x0 = _mm_shuffle_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(s0 + 16 * c)), sel);
+  const __m128i x1 = _mm_shuffle_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(s1 + 16 * c)), sel);
+  return _mm512_cvtepi8_epi32(_mm_unpacklo_epi64(x0, x1));
+}
+
+// Super-block b of the Q6_K groups g0, g1 (n_sb super-blocks each).
+void UnpackQ6K(const uint8_t* g0, const uint8_t* g1, int64_t n_sb, int64_t b, Q6KSuperBlock& u) {
+  const uint8_t* v0 = g0 + b * pk::kQ6KValueBlock;
+  const uint8_t* v1 = g1 + b * pk::kQ6KValueBlock;
+  const __m512i top = _mm512_set1_epi8(static_cast<char>(0xc0)), six = _mm512_set1_epi8(0x3f);
+  const __m512i bias = _mm512_set1_epi8(32);
+  for (int c = 0; c < 8; ++c) {
+    for (int h = 0; h < 2; ++h) {
+      const uint64_t at = pk::kQ6KChunk * c + 96 * h;
+      const __m512i l0 = LoadPair32(v0 + at, v1 + at);
+      const __m512i l1 = LoadPair32(v0 + at + 32, v1 + at + 32);
+      const __m512i l2 = LoadPair32(v0 + at + 64, v1 + at + 64);
+      // Masked to bits 6-7 first, so the 16-bit shifts move nothing across bytes.
+      const __m512i fourth = _mm512_or_si512(
+          _mm512_or_si512(_mm512_srli_epi16(_mm512_and_si512(l0, top), 6),
+                          _mm512_srli_epi16(_mm512_and_si512(l1, top), 4)),
+          _mm512_srli_epi16(_mm512_and_si512(l2, top), 2));
+      int8_t* dst = u.b[2 * c + h];
+      Store(dst, _mm512_sub_epi8(_mm512_and_si512(l0, six), bias));
+      Store(dst + 64, _mm512_sub_epi8(_mm512_and_si512(l1, six), bias));
+      Store(dst + 128, _mm512_sub_epi8(_mm512_and_si512(l2, six), bias));
+      Store(dst + 192, _mm512_sub_epi8(fourth, bias));
+    }
+  }
+  const uint8_t* s0 = g0 + n_sb * pk::kQ6KValueBlock + b * pk::kQ6KScaleBlock;
+  const uint8_t* s1 = g1 + n_sb * pk::kQ6KValueBlock + b * pk::kQ6KScaleBlock;
+  for (int c = 0; c < 8; ++c) {
+    for (int e = 0; e < 2; ++e) Store(u.scale[2 * c + e], Q6KScales(s0, s1, c, e));
+  }
+  const uint64_t d_at = n_sb * (pk::kQ6KValueBlock + pk::kQ6KScaleBlock) + b * pk::kQ6KDBlock;
+  _mm512_store_ps(u.d, LoadHalvesPair(g0 + d_at, g1 + d_at));
+}
+
+// --- the kernels --------------------------------------------------------------------------
+
+template <int kBits>
+struct ScaleMinKernel {
+  using SuperBlock = ScaleMinSuperBlock;
+  static constexpr uint64_t kGroupBlock = kBits == 4 ? pk::kQ4KGroupBlock : pk::kQ5KGroupBlock;
+
+  static void Unpack(const uint8_t* g0, const uint8_t* g1, int64_t, int64_t b, SuperBlock& u) {
+    UnpackScaleMin<kBits>(g0 + b * kGroupBlock, g1 + b * kGroupBlock, u);
+  }
+
+  // acc of token t after super-block u; c: the sub-blocks' C tiles (row t at c[s] + 16 t).
+  static __m512 Epilogue(const SuperBlock& u, const int32_t* c, const uint8_t* block, __m512 acc) {
+    __m512i isum = _mm512_setzero_si512(), imin = _mm512_setzero_si512();
+    const auto* bsums = reinterpret_cast<const int32_t*>(block + kBsumsOffset);
+    for (int s = 0; s < 8; ++s) {
+      const __m512i dot = _mm512_load_si512(c + s * kTileTokens * kPairRows);
+      isum = _mm512_add_epi32(isum, _mm512_mullo_epi32(dot, _mm512_load_si512(u.scale[s])));
+      imin = _mm512_dpwssd_epi32(imin, _mm512_load_si512(u.min_pair[s]),
+                                 _mm512_set1_epi32(bsums[s]));
+    }
+    const __m512 da = _mm512_set1_ps(reinterpret_cast<const BlockQ8_K*>(block)->d);
+    acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum), _mm512_mul_ps(_mm512_load_ps(u.d), da), acc);
+    return _mm512_fnmadd_ps(_mm512_cvtepi32_ps(imin), _mm512_mul_ps(_mm512_load_ps(u.dmin), da),
+                            acc);
+  }
+};
+
+struct Q6KKernel {
+  using SuperBlock = Q6KSuperBlock;
+
+  static void Unpack(const uint8_t* g0, const uint8_t* g1, int64_t n_sb, int64_t b,
+                     SuperBlock& u) {
+    UnpackQ6K(g0, g1, n_sb, b, u);
+  }
+
+  static __m512 Epilogue(const SuperBlock& u, const int32_t* c, const uint8_t* block, __m512 acc) {
+    __m512i isum = _mm512_setzero_si512();
+    for (int s = 0; s < 16; ++s) {
+      const __m512i dot = _mm512_load_si512(c + s * kTileTokens * kPairRows);
+      isum = _mm512_add_epi32(isum, _mm512_mullo_epi32(dot, _mm512_load_si512(u.scale[s])));
+    }
+    const __m512 da = _mm512_set1_ps(reinterpret_cast<const BlockQ8_K*>(block)->d);
+    return _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum), _mm512_mul_ps(_mm512_load_ps(u.d), da), acc);
+  }
+};
+
+// Tiles 0-3: C (16 x 64 bytes); 4-5: A (16 tokens x K bytes); 6-7: B (K/4 x 64 bytes).
+template <int kK>
+const TileConfig& Config() {
+  static const TileConfig config = [] {
+    TileConfig c;
+    for (int i = 0; i < 4; ++i) SetTile(c, i, kTileTokens, 64);
+    for (int i = 4; i < 6; ++i) SetTile(c, i, kTileTokens, kK);
+    for (int i = 6; i < 8; ++i) SetTile(c, i, kK / 4, 64);
+    return c;
+  }();
+  return config;
+}
+
+// C tile `ct` = A tile `at` (from a, rows stride apart) . B tile `bt` (from b), stored at c.
+// Tile numbers are literals: the intrinsics paste them into the instruction text.
+#define HEARTH_AMX_PRODUCT(ct, at, bt, a, stride, b, c) \
+  do {                                                   \
+    _tile_loadd(at, a, stride);                          \
+    _tile_loadd(bt, b, 64);                              \
+    _tile_zero(ct);                                      \
+    _tile_dpbssd(ct, at, bt);                            \
+    _tile_stored(ct, c, 64);                             \
+  } while (0)
+
+// C tiles of every sub-block of super-block u against 16 tokens' block at a (stride apart):
+// sub-block s's at c + 256 s.
+template <typename SuperBlock>
+inline void SubBlockProducts(const SuperBlock& u, const uint8_t* a, uint64_t stride, int32_t* c) {
+  constexpr int kK = SuperBlock::kK;
+  constexpr int kC = kTileTokens * kPairRows;
+  for (int s = 0; s < SuperBlock::kSubBlocks; s += 4) {
+    HEARTH_AMX_PRODUCT(0, 4, 6, a + kK * s, stride, u.b[s], c + kC * s);
+    HEARTH_AMX_PRODUCT(1, 5, 7, a + kK * (s + 1), stride, u.b[s + 1], c + kC * (s + 1));
+    HEARTH_AMX_PRODUCT(2, 4, 6, a + kK * (s + 2), stride, u.b[s + 2], c + kC * (s + 2));
+    HEARTH_AMX_PRODUCT(3, 5, 7, a + kK * (s + 3), stride, u.b[s + 3], c + kC * (s + 3));
+  }
+}
+
+#undef HEARTH_AMX_PRODUCT
+
+// 16 tokens (rows act, act_row_bytes apart) times one unpacked pair (us: n_sb super-blocks):
+// out[t * y_stride + n] for t < 16, n < 16.
+template <typename Kernel>
+void PairTimesTile(const typename Kernel::SuperBlock* us, int64_t n_sb, const uint8_t* act,
+                   uint64_t act_row_bytes, float* out, int64_t y_stride) {
+  using SuperBlock = typename Kernel::SuperBlock;
+  constexpr int kCInts = SuperBlock::kSubBlocks * kTileTokens * kPairRows;
+  alignas(64) static thread_local int32_t c[2][kCInts];  // double-buffered by super-block
+  __m512 acc[kTileTokens];
+  for (auto& a : acc) a = _mm512_setzero_ps();
+  for (int64_t b = 0; b < n_sb; ++b) {
+    const uint8_t* block = act + b * sizeof(BlockQ8_K);
+    int32_t* cb = c[b & 1];
+    SubBlockProducts(us[b], block + kQsOffset, act_row_bytes, cb);
+    for (int t = 0; t < kTileTokens; ++t) {
+      acc[t] = Kernel::Epilogue(us[b], cb + kPairRows * t, block + t * act_row_bytes, acc[t]);
+    }
+  }
+  for (int t = 0; t < kTileTokens; ++t) _mm512_storeu_ps(out + t * y_stride, acc[t]);
+}
+
+// Unpacked scratch of this thread: pairs are taken in blocks of about this many bytes.
+constexpr uint64_t kScratchBytes = 512 * 1024;
+
+// g narrowed to groups [g0, g0 + n) and tokens [t0, t0 + n_tokens).
+PackedGemmArgs Narrowed(const PackedGemmArgs& g, int64_t g0, int64_t n_groups, int64_t t0,
+                        int64_t n_tokens) {
+  PackedGemmArgs sub = g;
+  sub.w = g.w + static_cast<uint64_t>(g0) * g.group_bytes;
+  sub.n_groups = n_groups;
+  sub.act_rows = g.act_rows + static_cast<uint64_t>(t0) * g.act_row_bytes;
+  sub.n_tokens = n_tokens;
+  sub.y = g.y + t0 * g.y_stride + g0 * pk::kRows;
+  return sub;
+}
+
+template <typename Kernel, TensorType kType>
+void AmxGemm(const PackedGemmArgs& g) {
+  const internal::PackedGemmFn fallback = internal::Avx2PackedKQuant(kType).gemm;
+  const int64_t n_pairs = g.n_groups / 2;
+  const int64_t full_tokens = g.n_tokens / kTileTokens * kTileTokens;
+  if (n_pairs == 0 || full_tokens == 0) return fallback(g);
+  ConfigureTiles(Config<Kernel::SuperBlock::kK>());
+  using SuperBlock = typename Kernel::SuperBlock;
+  const int64_t n_sb = g.n_blocks;
+  const int64_t pairs_per_block = std::max<int64_t>(
+      1, static_cast<int64_t>(kScratchBytes / (sizeof(SuperBlock) * static_cast<uint64_t>(n_sb))));
+  static thread_local std::vector<SuperBlock> scratch;
+  const auto needed = static_cast<size_t>(std::min(pairs_per_block, n_pairs) * n_sb);
+  if (scratch.size() < needed) scratch.resize(needed);
+  for (int64_t p0 = 0; p0 < n_pairs; p0 += pairs_per_block) {
+    const int64_t np = std::min(pairs_per_block, n_pairs - p0);
+    for (int64_t p = 0; p < np; ++p) {
+      const uint8_t* g0 = g.w + static_cast<uint64_t>(2 * (p0 + p)) * g.group_bytes;
+      for (int64_t b = 0; b < n_sb; ++b) {
+        Kernel::Unpack(g0, g0 + g.group_bytes, n_sb, b, scratch[p * n_sb + b]);
+      }
+    }
+    asm volatile("" ::: "memory");  // the scratch is written before the tile loads read it
+    for (int64_t t = 0; t < full_tokens; t += kTileTokens) {
+      for (int64_t p = 0; p < np; ++p) {
+        PairTimesTile<Kernel>(scratch.data() + p * n_sb, n_sb, g.act_rows + t * g.act_row_bytes,
+                              g.act_row_bytes, g.y + t * g.y_stride + (p0 + p) * kPairRows,
+                              g.y_stride);
+      }
+    }
+  }
+  if (g.n_groups % 2 != 0) fallback(Narrowed(g, g.n_groups - 1, 1, 0, full_tokens));
+  if (full_tokens < g.n_tokens) {
+    fallback(Narrowed(g, 0, g.n_groups, full_tokens, g.n_tokens - full_tokens));
+  }
+}
+
+}  // namespace
+}  // namespace hearth::kernels::amx
 
 namespace hearth::kernels::internal {
 
-PackedGemmFn AmxPackedKQuantGemm(TensorType /*type*/) { return nullptr; }
+PackedGemmFn AmxPackedKQuantGemm(TensorType type) {
+  switch (type) {
+    case TensorType::kQ4_K:
+      return amx::AmxGemm<amx::ScaleMinKernel<4>, TensorType::kQ4_K>;
+    case TensorType::kQ5_K:
+      return amx::AmxGemm<amx::ScaleMinKernel<5>, TensorType::kQ5_K>;
+    case TensorType::kQ6_K:
+      return amx::AmxGemm<amx::Q6KKernel, TensorType::kQ6_K>;
+    default:
+      return nullptr;
+  }
+}
 
 }  // namespace hearth::kernels::internal
