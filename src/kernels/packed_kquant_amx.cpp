@@ -127,9 +127,9 @@ void UnpackScaleMin(const uint8_t* sb0, const uint8_t* sb1, ScaleMinSuperBlock& 
   const __m512i nibble = _mm512_set1_epi8(0x0f), bit4 = _mm512_set1_epi8(0x10);
   for (int s = 0; s < 8; ++s) {
     // Q5_K: bits 2k and 2k + 1 of each byte are the 5th bits of load k (as the AVX2 kernel).
-    __m512i fifth = kBits == 5 ? LoadPair32(sb0 + pk::kQ5KHighPlane + 32 * s,
-                                            sb1 + pk::kQ5KHighPlane + 32 * s)
-                               : _mm512_setzero_si512();
+    __m512i fifth =
+        kBits == 5 ? LoadPair32(sb0 + pk::kQ5KHighPlane + 32 * s, sb1 + pk::kQ5KHighPlane + 32 * s)
+                   : _mm512_setzero_si512();
     for (int k = 0; k < 4; ++k) {
       const uint64_t at = kValues + 128 * s + 32 * k;
       const __m512i bits = LoadPair32(sb0 + at, sb1 + at);
@@ -150,8 +150,10 @@ void UnpackScaleMin(const uint8_t* sb0, const uint8_t* sb1, ScaleMinSuperBlock& 
 inline __m512i Q6KScales(const uint8_t* s0, const uint8_t* s1, int c, int e) {
   const __m128i pick = _mm_setr_epi8(0, 2, 4, 6, 8, 10, 12, 14, -1, -1, -1, -1, -1, -1, -1, -1);
   const __m128i sel = _mm_add_epi8(pick, _mm_set1_epi8(static_cast<char>(e)));
-  const __m128i x0 = _mm_shuffle_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(s0 + 16 * c)), sel);
-  const __m128i x1 = _mm_shuffle_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(s1 + 16 * c)), sel);
+  const __m128i x0 =
+      _mm_shuffle_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(s0 + 16 * c)), sel);
+  const __m128i x1 =
+      _mm_shuffle_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(s1 + 16 * c)), sel);
   return _mm512_cvtepi8_epi32(_mm_unpacklo_epi64(x0, x1));
 }
 
@@ -168,10 +170,10 @@ void UnpackQ6K(const uint8_t* g0, const uint8_t* g1, int64_t n_sb, int64_t b, Q6
       const __m512i l1 = LoadPair32(v0 + at + 32, v1 + at + 32);
       const __m512i l2 = LoadPair32(v0 + at + 64, v1 + at + 64);
       // Masked to bits 6-7 first, so the 16-bit shifts move nothing across bytes.
-      const __m512i fourth = _mm512_or_si512(
-          _mm512_or_si512(_mm512_srli_epi16(_mm512_and_si512(l0, top), 6),
-                          _mm512_srli_epi16(_mm512_and_si512(l1, top), 4)),
-          _mm512_srli_epi16(_mm512_and_si512(l2, top), 2));
+      const __m512i fourth =
+          _mm512_or_si512(_mm512_or_si512(_mm512_srli_epi16(_mm512_and_si512(l0, top), 6),
+                                          _mm512_srli_epi16(_mm512_and_si512(l1, top), 4)),
+                          _mm512_srli_epi16(_mm512_and_si512(l2, top), 2));
       int8_t* dst = u.b[2 * c + h];
       Store(dst, _mm512_sub_epi8(_mm512_and_si512(l0, six), bias));
       Store(dst + 64, _mm512_sub_epi8(_mm512_and_si512(l1, six), bias));
@@ -206,8 +208,8 @@ struct ScaleMinKernel {
     for (int s = 0; s < 8; ++s) {
       const __m512i dot = _mm512_load_si512(c + s * kTileTokens * kPairRows);
       isum = _mm512_add_epi32(isum, _mm512_mullo_epi32(dot, _mm512_load_si512(u.scale[s])));
-      imin = _mm512_dpwssd_epi32(imin, _mm512_load_si512(u.min_pair[s]),
-                                 _mm512_set1_epi32(bsums[s]));
+      imin =
+          _mm512_dpwssd_epi32(imin, _mm512_load_si512(u.min_pair[s]), _mm512_set1_epi32(bsums[s]));
     }
     const __m512 da = _mm512_set1_ps(reinterpret_cast<const BlockQ8_K*>(block)->d);
     acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum), _mm512_mul_ps(_mm512_load_ps(u.d), da), acc);
@@ -219,8 +221,7 @@ struct ScaleMinKernel {
 struct Q6KKernel {
   using SuperBlock = Q6KSuperBlock;
 
-  static void Unpack(const uint8_t* g0, const uint8_t* g1, int64_t n_sb, int64_t b,
-                     SuperBlock& u) {
+  static void Unpack(const uint8_t* g0, const uint8_t* g1, int64_t n_sb, int64_t b, SuperBlock& u) {
     UnpackQ6K(g0, g1, n_sb, b, u);
   }
 
@@ -251,12 +252,12 @@ const TileConfig& Config() {
 // C tile `ct` = A tile `at` (from a, rows stride apart) . B tile `bt` (from b), stored at c.
 // Tile numbers are literals: the intrinsics paste them into the instruction text.
 #define HEARTH_AMX_PRODUCT(ct, at, bt, a, stride, b, c) \
-  do {                                                   \
-    _tile_loadd(at, a, stride);                          \
-    _tile_loadd(bt, b, 64);                              \
-    _tile_zero(ct);                                      \
-    _tile_dpbssd(ct, at, bt);                            \
-    _tile_stored(ct, c, 64);                             \
+  do {                                                  \
+    _tile_loadd(at, a, stride);                         \
+    _tile_loadd(bt, b, 64);                             \
+    _tile_zero(ct);                                     \
+    _tile_dpbssd(ct, at, bt);                           \
+    _tile_stored(ct, c, 64);                            \
   } while (0)
 
 // C tiles of every sub-block of super-block u against 16 tokens' block at a (stride apart):

@@ -48,7 +48,8 @@ std::unique_ptr<PackedTestWeight> MakePacked(TensorType type, int64_t n_in, int6
   w->view.ne = {n_in, n_out, 1, 1};
   w->view.data = w->data.data();
   w->view.nbytes = w->data.size();
-  w->packed_data.reset(static_cast<uint8_t*>(std::aligned_alloc(32, (w->data.size() + 31) / 32 * 32)));
+  w->packed_data.reset(
+      static_cast<uint8_t*>(std::aligned_alloc(32, (w->data.size() + 31) / 32 * 32)));
   w->packed = PackWeight(w->view, w->packed_data.get(), pool);
   return w;
 }
@@ -109,8 +110,8 @@ TEST(PackedKQuantAmxTest, EqualsAvx2BitForBit) {
     for (const Shape shape : {Shape{256, 24}, Shape{512, 40}, Shape{1024, 16}}) {
       ThreadPool setup(1);
       const auto w = MakePacked(
-          type, shape.n_in, shape.n_out,
-          [&] { return testing::RandomRow(type, shape.n_in, rng); }, setup);
+          type, shape.n_in, shape.n_out, [&] { return testing::RandomRow(type, shape.n_in, rng); },
+          setup);
       for (int threads : {1, 2, 3}) {
         ThreadPool pool(threads);
         for (int64_t n_tokens : {1, 15, 16, 17, 31, 32, 33, 47, 64, 100}) {
@@ -167,10 +168,11 @@ TEST(PackedKQuantAmxTest, DISABLED_Bench) {
     };
     const double amx = ms(Isa::kAvx512), avx2 = ms(Isa::kAvx2);
     const double macs = static_cast<double>(kIn) * kOut * kTokens;
-    fmt::print("{} {}x{} x {} tokens, 1 thread: AMX {:.1f} ms ({:.0f} GMAC/s), AVX2 {:.1f} ms "
-               "({:.0f} GMAC/s): {:.2f}x\n",
-               TensorTypeName(type), kOut, kIn, kTokens, amx, macs / amx * 1e-6, avx2,
-               macs / avx2 * 1e-6, avx2 / amx);
+    fmt::print(
+        "{} {}x{} x {} tokens, 1 thread: AMX {:.1f} ms ({:.0f} GMAC/s), AVX2 {:.1f} ms "
+        "({:.0f} GMAC/s): {:.2f}x\n",
+        TensorTypeName(type), kOut, kIn, kTokens, amx, macs / amx * 1e-6, avx2, macs / avx2 * 1e-6,
+        avx2 / amx);
   }
 }
 
