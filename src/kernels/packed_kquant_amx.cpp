@@ -79,25 +79,16 @@ inline void Store(void* p, __m512i v) { _mm512_store_si512(p, v); }
 
 // --- unpacked super-blocks ----------------------------------------------------------------
 
-// Q4_K / Q5_K super-block of a pair: b[s] is sub-block s's B tile (row k: values 4k .. 4k + 3
-// of the 16 rows), lanes of the vectors are the pair's rows.
-struct alignas(64) ScaleMinSuperBlock {
-  static constexpr int kSubBlocks = 8;
-  static constexpr int kK = 32;
-  int8_t b[kSubBlocks][kK / 4 * 64];
-  int32_t scale[kSubBlocks][kPairRows];
-  int32_t min_pair[kSubBlocks][kPairRows];  // (min, min) as two int16
+// One super-block of a pair as plain values: `values` holds the 256 values of the 16 rows in
+// B-tile layout (4-byte column n = row n; 64-byte row k = values 4k .. 4k + 3), so bytes
+// [1024q, 1024q + 1024) are the B tile of values 64q .. 64q + 63; scale[s] / min[s]: the rows'
+// scale / min of sub-block s (Q4_K/Q5_K: 8 sub-blocks of 32 values; Q6_K: 16 of 16).
+struct alignas(64) PlainSuperBlock {
+  int8_t values[4096];
+  int32_t scale[16][kPairRows];
+  int32_t min[8][kPairRows];
   float d[kPairRows];
   float dmin[kPairRows];
-};
-
-// Q6_K super-block of a pair: values q - 32, scales sign-extended.
-struct alignas(64) Q6KSuperBlock {
-  static constexpr int kSubBlocks = 16;
-  static constexpr int kK = 16;
-  int8_t b[kSubBlocks][kK / 4 * 64];
-  int32_t scale[kSubBlocks][kPairRows];
-  float d[kPairRows];
 };
 
 // The 6-bit scales (m 0) or mins (m 1) of the super-block at sb: byte 8s + r of out.
@@ -110,7 +101,7 @@ inline void DecodeSixBits(const uint8_t* sb, int m, uint8_t* out) {
 }
 
 template <int kBits>
-void UnpackScaleMin(const uint8_t* sb0, const uint8_t* sb1, ScaleMinSuperBlock& u) {
+void UnpackScaleMin(const uint8_t* sb0, const uint8_t* sb1, PlainSuperBlock& u) {
   constexpr uint64_t kValues = kBits == 4 ? pk::kQ4KValues : pk::kQ5KValues;
   alignas(32) uint8_t six[2][2][64];  // [scale, min][group][8s + r]
   for (int m = 0; m < 2; ++m) {
@@ -119,8 +110,7 @@ void UnpackScaleMin(const uint8_t* sb0, const uint8_t* sb1, ScaleMinSuperBlock& 
   }
   for (int s = 0; s < 8; ++s) {
     Store(u.scale[s], _mm512_cvtepu8_epi32(LoadPair8(six[0][0] + 8 * s, six[0][1] + 8 * s)));
-    const __m512i min = _mm512_cvtepu8_epi32(LoadPair8(six[1][0] + 8 * s, six[1][1] + 8 * s));
-    Store(u.min_pair[s], _mm512_or_si512(min, _mm512_slli_epi32(min, 16)));
+    Store(u.min[s], _mm512_cvtepu8_epi32(LoadPair8(six[1][0] + 8 * s, six[1][1] + 8 * s)));
   }
   _mm512_store_ps(u.d, LoadHalvesPair(sb0, sb1));
   _mm512_store_ps(u.dmin, LoadHalvesPair(sb0 + 16, sb1 + 16));
@@ -140,8 +130,8 @@ void UnpackScaleMin(const uint8_t* sb0, const uint8_t* sb1, ScaleMinSuperBlock& 
         hi = _mm512_or_si512(hi, _mm512_and_si512(_mm512_slli_epi16(fifth, 3), bit4));
         fifth = _mm512_srli_epi16(fifth, 2);
       }
-      Store(u.b[s] + 128 * k, lo);  // values 8k .. 8k + 3: B row 2k
-      Store(u.b[s] + 128 * k + 64, hi);
+      Store(u.values + 512 * s + 128 * k, lo);  // values 8k .. 8k + 3: row 2k of sub-block s
+      Store(u.values + 512 * s + 128 * k + 64, hi);
     }
   }
 }
@@ -158,7 +148,7 @@ inline __m512i Q6KScales(const uint8_t* s0, const uint8_t* s1, int c, int e) {
 }
 
 // Super-block b of the Q6_K groups g0, g1 (n_sb super-blocks each).
-void UnpackQ6K(const uint8_t* g0, const uint8_t* g1, int64_t n_sb, int64_t b, Q6KSuperBlock& u) {
+void UnpackQ6K(const uint8_t* g0, const uint8_t* g1, int64_t n_sb, int64_t b, PlainSuperBlock& u) {
   const uint8_t* v0 = g0 + b * pk::kQ6KValueBlock;
   const uint8_t* v1 = g1 + b * pk::kQ6KValueBlock;
   const __m512i top = _mm512_set1_epi8(static_cast<char>(0xc0)), six = _mm512_set1_epi8(0x3f);
@@ -174,7 +164,7 @@ void UnpackQ6K(const uint8_t* g0, const uint8_t* g1, int64_t n_sb, int64_t b, Q6
           _mm512_or_si512(_mm512_or_si512(_mm512_srli_epi16(_mm512_and_si512(l0, top), 6),
                                           _mm512_srli_epi16(_mm512_and_si512(l1, top), 4)),
                           _mm512_srli_epi16(_mm512_and_si512(l2, top), 2));
-      int8_t* dst = u.b[2 * c + h];
+      int8_t* dst = u.values + 256 * (2 * c + h);
       Store(dst, _mm512_sub_epi8(_mm512_and_si512(l0, six), bias));
       Store(dst + 64, _mm512_sub_epi8(_mm512_and_si512(l1, six), bias));
       Store(dst + 128, _mm512_sub_epi8(_mm512_and_si512(l2, six), bias));
@@ -190,115 +180,191 @@ void UnpackQ6K(const uint8_t* g0, const uint8_t* g1, int64_t n_sb, int64_t b, Q6
   _mm512_store_ps(u.d, LoadHalvesPair(g0 + d_at, g1 + d_at));
 }
 
-// --- the kernels --------------------------------------------------------------------------
+// --- digit planes ---------------------------------------------------------------------------
 
-template <int kBits>
-struct ScaleMinKernel {
-  using SuperBlock = ScaleMinSuperBlock;
-  static constexpr uint64_t kGroupBlock = kBits == 4 ? pk::kQ4KGroupBlock : pk::kQ5KGroupBlock;
+// The bytes of x times the 16-bit elements of m (factors whose products fit int8).
+inline __m512i MulBytes(__m512i x, __m512i m) {
+  const __m512i even = _mm512_mullo_epi16(x, m);
+  const __m512i odd = _mm512_mullo_epi16(_mm512_srli_epi16(x, 8), m);
+  return _mm512_or_si512(_mm512_and_si512(even, _mm512_set1_epi16(0xff)),
+                         _mm512_slli_epi16(odd, 8));
+}
 
-  static void Unpack(const uint8_t* g0, const uint8_t* g1, int64_t, int64_t b, SuperBlock& u) {
-    UnpackScaleMin<kBits>(g0 + b * kGroupBlock, g1 + b * kGroupBlock, u);
+// A type's super-block of a pair as B tiles: plane k < kDigits holds the values times digit k
+// of their sub-block's scale (scale = sum_k digit_k << (kShift * k), every product in int8),
+// plane kDigits (Q4_K/Q5_K) the sub-block's min in every byte; 1024 bytes per 64 values.
+template <int kPlanes>
+struct alignas(64) TiledSuperBlock {
+  int8_t planes[kPlanes][4096];
+  float d[kPairRows];
+  float dmin[kPairRows];
+};
+
+// Digits of the scales v: digit k in [-kOffset, 2^kShift - kOffset), the last one the rest.
+template <int kShift, int kOffset, int kDigits>
+inline void Digits(__m512i v, __m512i (&digit)[kDigits]) {
+  const __m512i offset = _mm512_set1_epi32(kOffset), mask = _mm512_set1_epi32((1 << kShift) - 1);
+  for (int k = 0; k + 1 < kDigits; ++k) {
+    digit[k] = _mm512_sub_epi32(_mm512_and_si512(_mm512_add_epi32(v, offset), mask), offset);
+    v = _mm512_srai_epi32(_mm512_sub_epi32(v, digit[k]), kShift);
   }
+  digit[kDigits - 1] = v;
+}
 
-  // acc of token t after super-block u; c: the sub-blocks' C tiles (row t at c[s] + 16 t).
-  static __m512 Epilogue(const SuperBlock& u, const int32_t* c, const uint8_t* block, __m512 acc) {
-    __m512i isum = _mm512_setzero_si512(), imin = _mm512_setzero_si512();
-    const auto* bsums = reinterpret_cast<const int32_t*>(block + kBsumsOffset);
-    for (int s = 0; s < 8; ++s) {
-      const __m512i dot = _mm512_load_si512(c + s * kTileTokens * kPairRows);
-      isum = _mm512_add_epi32(isum, _mm512_mullo_epi32(dot, _mm512_load_si512(u.scale[s])));
-      imin =
-          _mm512_dpwssd_epi32(imin, _mm512_load_si512(u.min_pair[s]), _mm512_set1_epi32(bsums[s]));
-    }
-    const __m512 da = _mm512_set1_ps(reinterpret_cast<const BlockQ8_K*>(block)->d);
-    acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum), _mm512_mul_ps(_mm512_load_ps(u.d), da), acc);
-    return _mm512_fnmadd_ps(_mm512_cvtepi32_ps(imin), _mm512_mul_ps(_mm512_load_ps(u.dmin), da),
-                            acc);
+// K-quant type parameters: sub-blocks of a super-block, the digits of its scales, whether it
+// has mins, and its plain unpacking.
+template <TensorType kType>
+struct KQuant;
+
+template <>
+struct KQuant<TensorType::kQ4_K> {
+  static constexpr int kSubBlocks = 8, kShift = 3, kOffset = 0, kDigits = 2;
+  static constexpr bool kMins = true;
+  static void Unpack(const uint8_t* g0, const uint8_t* g1, int64_t, int64_t b, PlainSuperBlock& u) {
+    UnpackScaleMin<4>(g0 + b * pk::kQ4KGroupBlock, g1 + b * pk::kQ4KGroupBlock, u);
   }
 };
 
-struct Q6KKernel {
-  using SuperBlock = Q6KSuperBlock;
+template <>
+struct KQuant<TensorType::kQ5_K> {
+  static constexpr int kSubBlocks = 8, kShift = 2, kOffset = 0, kDigits = 3;
+  static constexpr bool kMins = true;
+  static void Unpack(const uint8_t* g0, const uint8_t* g1, int64_t, int64_t b, PlainSuperBlock& u) {
+    UnpackScaleMin<5>(g0 + b * pk::kQ5KGroupBlock, g1 + b * pk::kQ5KGroupBlock, u);
+  }
+};
 
-  static void Unpack(const uint8_t* g0, const uint8_t* g1, int64_t n_sb, int64_t b, SuperBlock& u) {
+template <>
+struct KQuant<TensorType::kQ6_K> {
+  static constexpr int kSubBlocks = 16, kShift = 3, kOffset = 3, kDigits = 3;
+  static constexpr bool kMins = false;
+  static void Unpack(const uint8_t* g0, const uint8_t* g1, int64_t n_sb, int64_t b,
+                     PlainSuperBlock& u) {
     UnpackQ6K(g0, g1, n_sb, b, u);
   }
-
-  static __m512 Epilogue(const SuperBlock& u, const int32_t* c, const uint8_t* block, __m512 acc) {
-    __m512i isum = _mm512_setzero_si512();
-    for (int s = 0; s < 16; ++s) {
-      const __m512i dot = _mm512_load_si512(c + s * kTileTokens * kPairRows);
-      isum = _mm512_add_epi32(isum, _mm512_mullo_epi32(dot, _mm512_load_si512(u.scale[s])));
-    }
-    const __m512 da = _mm512_set1_ps(reinterpret_cast<const BlockQ8_K*>(block)->d);
-    return _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum), _mm512_mul_ps(_mm512_load_ps(u.d), da), acc);
-  }
 };
 
-// Tiles 0-3: C (16 x 64 bytes); 4-5: A (16 tokens x K bytes); 6-7: B (K/4 x 64 bytes).
-template <int kK>
+template <TensorType kType>
+constexpr int kPlanes = KQuant<kType>::kDigits + (KQuant<kType>::kMins ? 1 : 0);
+
+template <TensorType kType>
+using Tiled = TiledSuperBlock<kPlanes<kType>>;
+
+// Super-block b of groups g0, g1 as B tiles.
+template <TensorType kType>
+void UnpackTiled(const uint8_t* g0, const uint8_t* g1, int64_t n_sb, int64_t b, Tiled<kType>& u) {
+  using Q = KQuant<kType>;
+  PlainSuperBlock plain;
+  Q::Unpack(g0, g1, n_sb, b, plain);
+  constexpr int kSubBlockBytes = 4096 / Q::kSubBlocks;
+  for (int s = 0; s < Q::kSubBlocks; ++s) {
+    __m512i digit[Q::kDigits];
+    Digits<Q::kShift, Q::kOffset>(_mm512_load_si512(plain.scale[s]), digit);
+    for (int k = 0; k < Q::kDigits; ++k) {
+      const __m512i m = _mm512_or_si512(_mm512_and_si512(digit[k], _mm512_set1_epi32(0xffff)),
+                                        _mm512_slli_epi32(digit[k], 16));
+      for (int i = s * kSubBlockBytes; i < (s + 1) * kSubBlockBytes; i += 64) {
+        Store(u.planes[k] + i, MulBytes(_mm512_load_si512(plain.values + i), m));
+      }
+    }
+    if constexpr (Q::kMins) {
+      const __m512i min =
+          _mm512_mullo_epi32(_mm512_load_si512(plain.min[s]), _mm512_set1_epi32(0x01010101));
+      for (int i = s * kSubBlockBytes; i < (s + 1) * kSubBlockBytes; i += 64) {
+        Store(u.planes[Q::kDigits] + i, min);
+      }
+    }
+  }
+  _mm512_store_ps(u.d, _mm512_load_ps(plain.d));
+  _mm512_store_ps(u.dmin, _mm512_load_ps(plain.dmin));
+}
+
+// --- tiles and epilogue -------------------------------------------------------------------
+
+// Every tile 16 rows x 64 bytes. Tiles 0 .. kPlanes - 1: C of each plane; 4: A (16 tokens x 64
+// activation bytes); 5-7 (and 5 again for a fourth plane): B.
 const TileConfig& Config() {
   static const TileConfig config = [] {
     TileConfig c;
-    for (int i = 0; i < 4; ++i) SetTile(c, i, kTileTokens, 64);
-    for (int i = 4; i < 6; ++i) SetTile(c, i, kTileTokens, kK);
-    for (int i = 6; i < 8; ++i) SetTile(c, i, kK / 4, 64);
+    for (int i = 0; i < 8; ++i) SetTile(c, i, kTileTokens, 64);
     return c;
   }();
   return config;
 }
 
-// C tile `ct` = A tile `at` (from a, rows stride apart) . B tile `bt` (from b), stored at c.
-// Tile numbers are literals: the intrinsics paste them into the instruction text.
-#define HEARTH_AMX_PRODUCT(ct, at, bt, a, stride, b, c) \
-  do {                                                  \
-    _tile_loadd(at, a, stride);                         \
-    _tile_loadd(bt, b, 64);                             \
-    _tile_zero(ct);                                     \
-    _tile_dpbssd(ct, at, bt);                           \
-    _tile_stored(ct, c, 64);                            \
-  } while (0)
-
-// C tiles of every sub-block of super-block u against 16 tokens' block at a (stride apart):
-// sub-block s's at c + 256 s.
-template <typename SuperBlock>
-inline void SubBlockProducts(const SuperBlock& u, const uint8_t* a, uint64_t stride, int32_t* c) {
-  constexpr int kK = SuperBlock::kK;
-  constexpr int kC = kTileTokens * kPairRows;
-  for (int s = 0; s < SuperBlock::kSubBlocks; s += 4) {
-    HEARTH_AMX_PRODUCT(0, 4, 6, a + kK * s, stride, u.b[s], c + kC * s);
-    HEARTH_AMX_PRODUCT(1, 5, 7, a + kK * (s + 1), stride, u.b[s + 1], c + kC * (s + 1));
-    HEARTH_AMX_PRODUCT(2, 4, 6, a + kK * (s + 2), stride, u.b[s + 2], c + kC * (s + 2));
-    HEARTH_AMX_PRODUCT(3, 5, 7, a + kK * (s + 3), stride, u.b[s + 3], c + kC * (s + 3));
+// C tiles of super-block u (its planes times the 16 tokens' qs at a, rows stride apart), stored
+// at c + 256 k for plane k. Tile numbers are literals: the intrinsics paste them into the
+// instruction text.
+template <int kPlanes>
+inline void SuperBlockProducts(const TiledSuperBlock<kPlanes>& u, const uint8_t* a, uint64_t stride,
+                               int32_t* c) {
+  static_assert(kPlanes == 3 || kPlanes == 4);
+  _tile_zero(0);
+  _tile_zero(1);
+  _tile_zero(2);
+  if constexpr (kPlanes == 4) _tile_zero(3);
+  for (int q = 0; q < 4; ++q) {
+    _tile_loadd(4, a + 64 * q, stride);
+    _tile_loadd(5, u.planes[0] + 1024 * q, 64);
+    _tile_dpbssd(0, 4, 5);
+    _tile_loadd(6, u.planes[1] + 1024 * q, 64);
+    _tile_dpbssd(1, 4, 6);
+    _tile_loadd(7, u.planes[2] + 1024 * q, 64);
+    _tile_dpbssd(2, 4, 7);
+    if constexpr (kPlanes == 4) {
+      _tile_loadd(5, u.planes[3] + 1024 * q, 64);
+      _tile_dpbssd(3, 4, 5);
+    }
   }
+  _tile_stored(0, c, 64);
+  _tile_stored(1, c + 256, 64);
+  _tile_stored(2, c + 512, 64);
+  if constexpr (kPlanes == 4) _tile_stored(3, c + 768, 64);
 }
 
-#undef HEARTH_AMX_PRODUCT
+// acc of one token after super-block u: c[256 k] is the token's row of plane k's C tile, block
+// its Q8_K block. The integers are the AVX2 kernel's isum and imin; the float operations its.
+template <TensorType kType>
+inline __m512 Epilogue(const Tiled<kType>& u, const int32_t* c, const uint8_t* block, __m512 acc) {
+  using Q = KQuant<kType>;
+  __m512i isum = _mm512_load_si512(c);
+  for (int k = 1; k < Q::kDigits; ++k) {
+    isum = _mm512_add_epi32(isum, _mm512_slli_epi32(_mm512_load_si512(c + 256 * k), Q::kShift * k));
+  }
+  const __m512 da = _mm512_set1_ps(reinterpret_cast<const BlockQ8_K*>(block)->d);
+  acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum), _mm512_mul_ps(_mm512_load_ps(u.d), da), acc);
+  if constexpr (Q::kMins) {
+    const __m512i imin = _mm512_load_si512(c + 256 * Q::kDigits);
+    acc =
+        _mm512_fnmadd_ps(_mm512_cvtepi32_ps(imin), _mm512_mul_ps(_mm512_load_ps(u.dmin), da), acc);
+  }
+  return acc;
+}
 
-// 16 tokens (rows act, act_row_bytes apart) times one unpacked pair (us: n_sb super-blocks):
-// out[t * y_stride + n] for t < 16, n < 16.
-template <typename Kernel>
-void PairTimesTile(const typename Kernel::SuperBlock* us, int64_t n_sb, const uint8_t* act,
-                   uint64_t act_row_bytes, float* out, int64_t y_stride) {
-  using SuperBlock = typename Kernel::SuperBlock;
-  constexpr int kCInts = SuperBlock::kSubBlocks * kTileTokens * kPairRows;
-  alignas(64) static thread_local int32_t c[2][kCInts];  // double-buffered by super-block
+// Super-blocks [b0, b0 + n) of a pair (us) times 16 tokens (rows act, act_row_bytes apart):
+// out[t * y_stride + n'] for t < 16, n' < 16, continuing from out unless b0 == 0.
+template <TensorType kType>
+void RangeTimesTile(const Tiled<kType>* us, int64_t b0, int64_t n, const uint8_t* act,
+                    uint64_t act_row_bytes, float* out, int64_t y_stride) {
+  alignas(64) int32_t c[2][4 * kTileTokens * kPairRows];  // double-buffered by super-block
   __m512 acc[kTileTokens];
-  for (auto& a : acc) a = _mm512_setzero_ps();
-  for (int64_t b = 0; b < n_sb; ++b) {
-    const uint8_t* block = act + b * sizeof(BlockQ8_K);
-    int32_t* cb = c[b & 1];
-    SubBlockProducts(us[b], block + kQsOffset, act_row_bytes, cb);
+  for (int t = 0; t < kTileTokens; ++t) {
+    acc[t] = b0 == 0 ? _mm512_setzero_ps() : _mm512_loadu_ps(out + t * y_stride);
+  }
+  for (int64_t i = 0; i < n; ++i) {
+    const uint8_t* block = act + (b0 + i) * sizeof(BlockQ8_K);
+    int32_t* cb = c[i & 1];
+    SuperBlockProducts(us[i], block + kQsOffset, act_row_bytes, cb);
     for (int t = 0; t < kTileTokens; ++t) {
-      acc[t] = Kernel::Epilogue(us[b], cb + kPairRows * t, block + t * act_row_bytes, acc[t]);
+      acc[t] = Epilogue<kType>(us[i], cb + kPairRows * t, block + t * act_row_bytes, acc[t]);
     }
   }
   for (int t = 0; t < kTileTokens; ++t) _mm512_storeu_ps(out + t * y_stride, acc[t]);
 }
 
-// Unpacked scratch of this thread: pairs are taken in blocks of about this many bytes.
-constexpr uint64_t kScratchBytes = 512 * 1024;
+// Super-blocks unpacked at a time: their B tiles (12-16 KB each) stay in L1 while every token
+// tile of the call passes over them.
+constexpr int64_t kRangeSuperBlocks = 2;
 
 // g narrowed to groups [g0, g0 + n) and tokens [t0, t0 + n_tokens).
 PackedGemmArgs Narrowed(const PackedGemmArgs& g, int64_t g0, int64_t n_groups, int64_t t0,
@@ -312,34 +378,25 @@ PackedGemmArgs Narrowed(const PackedGemmArgs& g, int64_t g0, int64_t n_groups, i
   return sub;
 }
 
-template <typename Kernel, TensorType kType>
+template <TensorType kType>
 void AmxGemm(const PackedGemmArgs& g) {
   const internal::PackedGemmFn fallback = internal::Avx2PackedKQuant(kType).gemm;
   const int64_t n_pairs = g.n_groups / 2;
   const int64_t full_tokens = g.n_tokens / kTileTokens * kTileTokens;
   if (n_pairs == 0 || full_tokens == 0) return fallback(g);
-  ConfigureTiles(Config<Kernel::SuperBlock::kK>());
-  using SuperBlock = typename Kernel::SuperBlock;
-  const int64_t n_sb = g.n_blocks;
-  const int64_t pairs_per_block = std::max<int64_t>(
-      1, static_cast<int64_t>(kScratchBytes / (sizeof(SuperBlock) * static_cast<uint64_t>(n_sb))));
-  static thread_local std::vector<SuperBlock> scratch;
-  const auto needed = static_cast<size_t>(std::min(pairs_per_block, n_pairs) * n_sb);
-  if (scratch.size() < needed) scratch.resize(needed);
-  for (int64_t p0 = 0; p0 < n_pairs; p0 += pairs_per_block) {
-    const int64_t np = std::min(pairs_per_block, n_pairs - p0);
-    for (int64_t p = 0; p < np; ++p) {
-      const uint8_t* g0 = g.w + static_cast<uint64_t>(2 * (p0 + p)) * g.group_bytes;
-      for (int64_t b = 0; b < n_sb; ++b) {
-        Kernel::Unpack(g0, g0 + g.group_bytes, n_sb, b, scratch[p * n_sb + b]);
+  ConfigureTiles(Config());
+  alignas(64) static thread_local Tiled<kType> range[kRangeSuperBlocks];
+  for (int64_t p = 0; p < n_pairs; ++p) {
+    const uint8_t* g0 = g.w + static_cast<uint64_t>(2 * p) * g.group_bytes;
+    for (int64_t b0 = 0; b0 < g.n_blocks; b0 += kRangeSuperBlocks) {
+      const int64_t n = std::min(kRangeSuperBlocks, g.n_blocks - b0);
+      for (int64_t i = 0; i < n; ++i) {
+        UnpackTiled<kType>(g0, g0 + g.group_bytes, g.n_blocks, b0 + i, range[i]);
       }
-    }
-    asm volatile("" ::: "memory");  // the scratch is written before the tile loads read it
-    for (int64_t t = 0; t < full_tokens; t += kTileTokens) {
-      for (int64_t p = 0; p < np; ++p) {
-        PairTimesTile<Kernel>(scratch.data() + p * n_sb, n_sb, g.act_rows + t * g.act_row_bytes,
-                              g.act_row_bytes, g.y + t * g.y_stride + (p0 + p) * kPairRows,
-                              g.y_stride);
+      asm volatile("" ::: "memory");  // the scratch is written before the tile loads read it
+      for (int64_t t = 0; t < full_tokens; t += kTileTokens) {
+        RangeTimesTile<kType>(range, b0, n, g.act_rows + t * g.act_row_bytes, g.act_row_bytes,
+                              g.y + t * g.y_stride + p * kPairRows, g.y_stride);
       }
     }
   }
@@ -357,11 +414,11 @@ namespace hearth::kernels::internal {
 PackedGemmFn AmxPackedKQuantGemm(TensorType type) {
   switch (type) {
     case TensorType::kQ4_K:
-      return amx::AmxGemm<amx::ScaleMinKernel<4>, TensorType::kQ4_K>;
+      return amx::AmxGemm<TensorType::kQ4_K>;
     case TensorType::kQ5_K:
-      return amx::AmxGemm<amx::ScaleMinKernel<5>, TensorType::kQ5_K>;
+      return amx::AmxGemm<TensorType::kQ5_K>;
     case TensorType::kQ6_K:
-      return amx::AmxGemm<amx::Q6KKernel, TensorType::kQ6_K>;
+      return amx::AmxGemm<TensorType::kQ6_K>;
     default:
       return nullptr;
   }
