@@ -386,10 +386,11 @@ void AmxGemm(const PackedGemmArgs& g) {
   if (n_pairs == 0 || full_tokens == 0) return fallback(g);
   ConfigureTiles(Config());
   alignas(64) static thread_local Tiled<kType> range[kRangeSuperBlocks];
-  for (int64_t p = 0; p < n_pairs; ++p) {
-    const uint8_t* g0 = g.w + static_cast<uint64_t>(2 * p) * g.group_bytes;
-    for (int64_t b0 = 0; b0 < g.n_blocks; b0 += kRangeSuperBlocks) {
-      const int64_t n = std::min(kRangeSuperBlocks, g.n_blocks - b0);
+  // Ranges outermost: the range's activations (512 tokens: 300 KB) stay in L2 for every pair.
+  for (int64_t b0 = 0; b0 < g.n_blocks; b0 += kRangeSuperBlocks) {
+    const int64_t n = std::min(kRangeSuperBlocks, g.n_blocks - b0);
+    for (int64_t p = 0; p < n_pairs; ++p) {
+      const uint8_t* g0 = g.w + static_cast<uint64_t>(2 * p) * g.group_bytes;
       for (int64_t i = 0; i < n; ++i) {
         UnpackTiled<kType>(g0, g0 + g.group_bytes, g.n_blocks, b0 + i, range[i]);
       }
