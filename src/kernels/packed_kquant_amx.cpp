@@ -296,15 +296,14 @@ const TileConfig& Config() {
 // at c + 256 k for plane k. Tile numbers are literals: the intrinsics paste them into the
 // instruction text.
 template <int kPlanes>
-inline void SuperBlockProducts(const TiledSuperBlock<kPlanes>& u, const uint8_t* a, uint64_t stride,
-                               int32_t* c) {
+inline void SuperBlockProducts(const TiledSuperBlock<kPlanes>& u, const int8_t* a, int32_t* c) {
   static_assert(kPlanes == 3 || kPlanes == 4);
   _tile_zero(0);
   _tile_zero(1);
   _tile_zero(2);
   if constexpr (kPlanes == 4) _tile_zero(3);
   for (int q = 0; q < 4; ++q) {
-    _tile_loadd(4, a + 64 * q, stride);
+    _tile_loadd(4, a + 1024 * q, 64);
     _tile_loadd(5, u.planes[0] + 1024 * q, 64);
     _tile_dpbssd(0, 4, 5);
     _tile_loadd(6, u.planes[1] + 1024 * q, 64);
@@ -344,8 +343,8 @@ inline __m512 Epilogue(const Tiled<kType>& u, const int32_t* c, const uint8_t* b
 // Super-blocks [b0, b0 + n) of a pair (us) times 16 tokens (rows act, act_row_bytes apart):
 // out[t * y_stride + n'] for t < 16, n' < 16, continuing from out unless b0 == 0.
 template <TensorType kType>
-void RangeTimesTile(const Tiled<kType>* us, int64_t b0, int64_t n, const uint8_t* act,
-                    uint64_t act_row_bytes, float* out, int64_t y_stride) {
+void RangeTimesTile(const Tiled<kType>* us, const int8_t* a, int64_t b0, int64_t n,
+                    const uint8_t* act, uint64_t act_row_bytes, float* out, int64_t y_stride) {
   alignas(64) int32_t c[2][4 * kTileTokens * kPairRows];  // double-buffered by super-block
   __m512 acc[kTileTokens];
   for (int t = 0; t < kTileTokens; ++t) {
@@ -354,12 +353,38 @@ void RangeTimesTile(const Tiled<kType>* us, int64_t b0, int64_t n, const uint8_t
   for (int64_t i = 0; i < n; ++i) {
     const uint8_t* block = act + (b0 + i) * sizeof(BlockQ8_K);
     int32_t* cb = c[i & 1];
-    SuperBlockProducts(us[i], block + kQsOffset, act_row_bytes, cb);
+    SuperBlockProducts(us[i], a + 4096 * i, cb);
     for (int t = 0; t < kTileTokens; ++t) {
       acc[t] = Epilogue<kType>(us[i], cb + kPairRows * t, block + t * act_row_bytes, acc[t]);
     }
   }
   for (int t = 0; t < kTileTokens; ++t) _mm512_storeu_ps(out + t * y_stride, acc[t]);
+}
+
+// The qs of super-blocks [b0, b0 + n) of tokens [0, n_tokens) (a multiple of 16) copied into
+// this thread's scratch as A tiles, 16 tokens x 64 bytes each, aligned and contiguous (a tile
+// loaded straight from the Q8_K rows would touch 32 cache lines, its rows being unaligned):
+// tile (16-token tile T, super-block b0 + i, values 64q ..) at 1024 * ((T * n + i) * 4 + q).
+const int8_t* ActivationTiles(const PackedGemmArgs& g, int64_t b0, int64_t n, int64_t n_tokens) {
+  struct alignas(64) Line {
+    int8_t bytes[64];
+  };
+  static thread_local std::vector<Line> scratch;
+  const auto needed = static_cast<size_t>(n_tokens * n * 4);  // 64-byte vectors
+  if (scratch.size() < needed) scratch.resize(needed);
+  Line* dst = scratch.data();
+  for (int64_t t0 = 0; t0 < n_tokens; t0 += kTileTokens) {
+    for (int64_t i = 0; i < n; ++i) {
+      for (int q = 0; q < 4; ++q) {
+        for (int t = 0; t < kTileTokens; ++t) {
+          const uint8_t* qs = g.act_rows + (t0 + t) * g.act_row_bytes +
+                              (b0 + i) * sizeof(BlockQ8_K) + kQsOffset + 64 * q;
+          _mm512_store_si512((dst++)->bytes, _mm512_loadu_si512(qs));
+        }
+      }
+    }
+  }
+  return reinterpret_cast<const int8_t*>(scratch.data());
 }
 
 // Super-blocks unpacked at a time: their B tiles (12-16 KB each) stay in L1 while every token
@@ -389,6 +414,7 @@ void AmxGemm(const PackedGemmArgs& g) {
   // Ranges outermost: the range's activations (512 tokens: 300 KB) stay in L2 for every pair.
   for (int64_t b0 = 0; b0 < g.n_blocks; b0 += kRangeSuperBlocks) {
     const int64_t n = std::min(kRangeSuperBlocks, g.n_blocks - b0);
+    const int8_t* tiles = ActivationTiles(g, b0, n, full_tokens);
     for (int64_t p = 0; p < n_pairs; ++p) {
       const uint8_t* g0 = g.w + static_cast<uint64_t>(2 * p) * g.group_bytes;
       for (int64_t i = 0; i < n; ++i) {
@@ -396,8 +422,8 @@ void AmxGemm(const PackedGemmArgs& g) {
       }
       asm volatile("" ::: "memory");  // the scratch is written before the tile loads read it
       for (int64_t t = 0; t < full_tokens; t += kTileTokens) {
-        RangeTimesTile<kType>(range, b0, n, g.act_rows + t * g.act_row_bytes, g.act_row_bytes,
-                              g.y + t * g.y_stride + p * kPairRows, g.y_stride);
+        RangeTimesTile<kType>(range, tiles + t * n * 256, b0, n, g.act_rows + t * g.act_row_bytes,
+                              g.act_row_bytes, g.y + t * g.y_stride + p * kPairRows, g.y_stride);
       }
     }
   }
