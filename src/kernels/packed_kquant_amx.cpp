@@ -1,27 +1,30 @@
 // AMX-INT8 GEMMs over packed K-quant row groups (layouts in packed_kquant.h) against Q8_K
 // activation rows, for prompt batches.
 //
-// Tiles (amx_tiles.h): one TDPBSSD per sub-block multiplies A = 16 tokens x K activation bytes
-// (K = 32 for Q4_K/Q5_K, 16 for Q6_K; read straight from the Q8_K rows, act_row_bytes apart)
-// by B = K/4 rows x 64 bytes = the sub-block's values of a pair of row groups (8 rows of group
-// g, then 8 of g + 1), into C = 16 tokens x 16 rows of exact int32 dot products: row t of C is
-// one zmm whose lane n is output row n of the pair, the lane order of y.
+// Tiles (amx_tiles.h, all 16 rows x 64 bytes): TDPBSSD multiplies A = 16 tokens x 64 activation
+// bytes by B = 16 rows x 64 bytes = 64 values of a pair of row groups (4-byte column n = row n:
+// 8 rows of group g, then 8 of g + 1) into C = 16 tokens x 16 rows of exact int32: row t of C
+// is one zmm whose lane n is output row n of the pair, the lane order of y.
 //
-// Per pair of groups the values are first unpacked once (for every super-block) into this
-// thread's scratch in B's layout, with the per-row scales, mins and d as 16-lane vectors:
-// - Q4_K/Q5_K: values 0..15 / 0..31; scales and mins 0..63.
-// - Q6_K: values q - 32 (-32..31, signed), so the offset term of the AVX2 kernel (32 * sum_j
-//   scale[j] * bsum[j], subtracted in integers) is already inside the products.
-// Then for each tile of 16 tokens and each super-block the sub-blocks' C tiles are stored and,
-// in AVX-512 per token, isum = sum_s scale[s] * C_s (vpmulld), Q4_K/Q5_K's mins term imin =
-// sum_s min[s] * (bsum[2s] + bsum[2s + 1]) (vpdpwssd), both exact int32 and equal to the AVX2
-// kernel's integers (any exact order gives the same integer). The f32 operations per output
-// are the AVX2 packed GEMM's (packed_kquant_avx2.cpp), per super-block in order:
+// Scales as digit planes: a sub-block's scale is split into small digits, scale = sum_k
+// digit_k << (shift * k), chosen so that value * digit fits int8, and plane k of B holds the
+// values times digit k of their sub-block. C_k then accumulates over a whole super-block (4
+// TDPBSSDs of 64 values), and isum = sum_k C_k << (shift * k) = sum_s scale[s] * dot_s exactly:
+// - Q4_K: values 0..15, digits base 8 (0..7, 2 digits); Q5_K: 0..31, base 4 (0..3, 3 digits).
+//   One more plane holds the sub-block's min in every byte: C_min = sum_s min[s] * sum(a_s) =
+//   imin (the AVX2 kernel's sum_s min[s] * (bsum[2s] + bsum[2s + 1])).
+// - Q6_K: values q - 32 (-32..31), int8 scales in signed base-8 digits -3..4 (3 digits), so the
+//   AVX2 kernel's 32 * sum_j scale[j] * bsum[j] offset is already inside the products.
+// Integers are exact, so they equal the AVX2 kernel's; the f32 operations per output are the
+// AVX2 packed GEMM's (packed_kquant_avx2.cpp), per super-block in order:
 //   Q4_K/Q5_K: acc = fma(float(isum), d_w * d_a, acc); acc = fnma(float(imin), dmin_w * d_a, acc)
 //   Q6_K:      acc = fma(float(isum), d_w * d_a, acc)
-// so outputs equal it bit for bit. Pairs are taken in blocks whose unpacked scratch stays in L2
-// while the token tiles stream past; batches under 16 tokens, the token tail (n_tokens % 16)
-// and an odd last group go to the AVX2 GEMM (the same numerics per output).
+// so outputs equal it bit for bit (acc goes through y between ranges of super-blocks: exact).
+//
+// Loop order: ranges of 2 super-blocks outermost (their activations, copied into aligned A
+// tiles, stay in L2), then pairs of groups (the range's B planes unpacked into L1, 24-32 KB),
+// then tiles of 16 tokens. Batches under 16 tokens, the token tail (n_tokens % 16) and an odd
+// last group go to the AVX2 GEMM (the same numerics per output).
 // GCC 12 reports -Wuninitialized inside its own AVX-512 intrinsics (they start from
 // _mm512_undefined_*() on purpose): a known false positive, silenced as in quant_avx512.cpp.
 #if defined(__GNUC__) && !defined(__clang__)
