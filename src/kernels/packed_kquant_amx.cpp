@@ -54,7 +54,6 @@ using internal::PackedGemmArgs;
 constexpr int kTileTokens = 16;
 constexpr int kPairRows = 2 * pk::kRows;  // C tile columns: two row groups
 constexpr uint64_t kQsOffset = offsetof(BlockQ8_K, qs);
-constexpr uint64_t kBsumsOffset = offsetof(BlockQ8_K, bsums);
 
 // --- loads of a pair of groups ------------------------------------------------------------
 
