@@ -20,6 +20,7 @@
 #include <thread>
 #include <vector>
 
+#include "kernels/avx512_emulated.h"
 #include "kernels/kernel_registry.h"
 #include "kernels/kernels_test_util.h"
 #include "kernels/packed.h"
@@ -211,6 +212,68 @@ TEST(PackedGemvTest, GemvMatchesScalarVecDot) {
         EXPECT_NEAR(y[r], expected, 1e-5 * magnitude + 1e-6) << "row " << r;
       }
     }
+  }
+}
+
+// The AVX-512 VNNI GEMVs of the legacy types (natively where the CPU has AVX-512, and always
+// over SIMDe's emulation) equal the AVX2 GEMV bit for bit: 1 to 7 groups (pairs, two pairs per
+// pass, a lone last group), every split between two calls, and extreme values (weights all at
+// their largest magnitude, activations all +-127).
+TEST(PackedGemvTest, Avx512GemvEqualsAvx2Gemv) {
+  if (!IsaAvailable(Isa::kAvx2)) GTEST_SKIP() << "this CPU has no AVX2";
+  const KernelSet& scalar = KernelsFor(Isa::kScalar);
+  std::mt19937 rng(13);
+  struct Variant {
+    const char* name;
+    internal::PackedGemmFn (*table)(TensorType);
+  };
+  std::vector<Variant> variants = {{"avx512_emulated", internal::EmulatedAvx512PackedLegacyGemv}};
+  if (IsaAvailable(Isa::kAvx512)) variants.push_back({"avx512", internal::Avx512PackedLegacyGemv});
+  for (TensorType type : kGemvTypes) {
+    if (IsKQuant(type)) continue;
+    for (const Shape& shape : ShapesFor(type)) {
+      for (bool extreme : {false, true}) {
+        PackedWeight w = MakePacked(type, shape.n_in, shape.n_out, rng);
+        std::vector<float> x = RandomFloats(shape.n_in, rng);
+        if (extreme) {
+          std::vector<float> values(shape.n_in, type == TensorType::kQ8_0 ? 8.0f : 7.0f);
+          for (int64_t i = 0; i < shape.n_in; i += 32) values[i] = -8.0f;
+          std::vector<uint8_t> all;
+          for (auto& row : w.rows) {
+            row = QuantizedRow(scalar, type, values);
+            all.insert(all.end(), row.begin(), row.end());
+          }
+          const auto pack = internal::PackedKernelsFor(Isa::kAvx2, type).pack;
+          const uint64_t group_bytes = kPackRows * w.row_bytes;
+          for (int64_t g = 0; g < shape.n_out / kPackRows; ++g) {
+            pack(all.data() + g * group_bytes, w.row_bytes, w.packed.get() + g * group_bytes);
+          }
+          for (int64_t i = 0; i < shape.n_in; ++i) x[i] = i % 3 == 0 ? -1.0f : 1.0f;
+        }
+        const Activations a = Quantize(type, x, shape.n_in, 1);
+        const int64_t n_groups = shape.n_out / kPackRows;
+        std::vector<float> expected(shape.n_out, NAN);
+        RunPacked(internal::Avx2PackedGemv(type), w, a, 1, 0, n_groups, expected.data());
+        for (const Variant& v : variants) {
+          SCOPED_TRACE(fmt::format("{} {} {}x{} extreme={}", v.name, TensorTypeName(type),
+                                   shape.n_out, shape.n_in, extreme));
+          const internal::PackedGemmFn gemv = v.table(type);
+          ASSERT_NE(gemv, nullptr);
+          for (int64_t split = 0; split < n_groups; ++split) {
+            std::vector<float> y(shape.n_out, NAN);
+            RunPacked(gemv, w, a, 1, 0, split, y.data());
+            RunPacked(gemv, w, a, 1, split, n_groups - split, y.data());
+            ASSERT_EQ(std::memcmp(y.data(), expected.data(), y.size() * sizeof(float)), 0)
+                << "split " << split << ": first output " << y[0] << " vs " << expected[0];
+          }
+        }
+      }
+    }
+  }
+  EXPECT_EQ(internal::EmulatedAvx512PackedLegacyGemv(TensorType::kQ4_K), nullptr);
+  if (IsaAvailable(Isa::kAvx512)) {
+    EXPECT_EQ(internal::PackedKernelsFor(Isa::kAvx512, TensorType::kQ4_0).gemv,
+              internal::Avx512PackedLegacyGemv(TensorType::kQ4_0));
   }
 }
 

@@ -12,7 +12,7 @@
 //    source runs and is tested against the scalar reference on CPUs without
 //    AVX-512 (quant_isa_test.cpp, quant_avx512_test.cpp).
 // One source, two compilations: kernels use HEARTH_AVX512_NS for their namespace
-// and HEARTH_AVX512_TYPE_KERNELS for their table's name.
+// and HEARTH_AVX512_TYPE_KERNELS / HEARTH_AVX512_PACKED_LEGACY_GEMV for their tables' names.
 #pragma once
 
 #include <immintrin.h>
@@ -32,6 +32,7 @@
 
 #define HEARTH_AVX512_NS avx512_emulated
 #define HEARTH_AVX512_TYPE_KERNELS EmulatedAvx512TypeKernels
+#define HEARTH_AVX512_PACKED_LEGACY_GEMV EmulatedAvx512PackedLegacyGemv
 
 namespace hearth::kernels::avx512_emulated {
 
@@ -56,11 +57,21 @@ static inline float ReduceAdd16(simde__m512 v) {
   return simde_mm_cvtss_f32(s2) + simde_mm_cvtss_f32(simde_mm_shuffle_ps(s2, s2, 1));
 }
 
+// 16 int32 to 16 floats (AVX512F vcvtdq2ps), exact below 2^24 and rounded like the real one.
+static inline simde__m512 CvtEpi32Ps(simde__m512i v) {
+  const simde__m256 lo = simde_mm256_cvtepi32_ps(simde_mm512_castsi512_si256(v));
+  const simde__m256 hi = simde_mm256_cvtepi32_ps(simde_mm512_extracti64x4_epi64(v, 1));
+  return simde_mm512_insertf32x8(simde_mm512_castps256_ps512(lo), hi, 1);
+}
+
 }  // namespace hearth::kernels::avx512_emulated
 
 // A newer SIMDe that has them defines these names itself: then its versions are used.
 #if !defined(_mm512_cvtph_ps)
 #define _mm512_cvtph_ps(h) ::hearth::kernels::avx512_emulated::Cvtph16(h)
+#endif
+#if !defined(_mm512_cvtepi32_ps)
+#define _mm512_cvtepi32_ps(v) ::hearth::kernels::avx512_emulated::CvtEpi32Ps(v)
 #endif
 #if !defined(_mm512_reduce_add_ps)
 #define _mm512_reduce_add_ps(v) ::hearth::kernels::avx512_emulated::ReduceAdd16(v)
@@ -70,5 +81,6 @@ static inline float ReduceAdd16(simde__m512 v) {
 
 #define HEARTH_AVX512_NS avx512
 #define HEARTH_AVX512_TYPE_KERNELS Avx512TypeKernels
+#define HEARTH_AVX512_PACKED_LEGACY_GEMV Avx512PackedLegacyGemv
 
 #endif
