@@ -196,15 +196,13 @@ bool IsaAvailable(Isa isa) {
 Isa BestIsa() {
   static const Isa best = [] {
     // The best ISA the CPU has, capped by HEARTH_ISA (scalar|avx2|avx512) if set.
-    // AVX-512 is chosen by default on CPUs with F/DQ/BW/VL/VNNI although no
-    // AVX-512 machine has run this build yet: every CI run compiles
-    // quant_avx512.cpp a second time over SIMDe's emulated intrinsics and checks
-    // it against the scalar reference (QuantIsaTest/avx512_emulated,
-    // QuantAvx512Test/avx512_emulated), its quantized dot products give the AVX2
-    // ones' bits exactly (tested), and for matrices it shares the AVX2 GEMMs and
-    // packed kernels (GemmFor, KQuantGemmFor, PackedKernelsFor), so a model's
-    // logits are the same under either ISA except for F32/F16 summation order.
-    // HEARTH_ISA=avx2 is the way back if a CPU misbehaves.
+    // AVX-512 (F/DQ/BW/VL/VNNI) is chosen where the CPU has it. Its kernels are tested against
+    // the scalar reference and the AVX2 ones natively on such CPUs and, on every CPU, compiled a
+    // second time over SIMDe's emulated intrinsics (the *_avx512_emulated tests). Its quantized
+    // dot products and packed GEMVs give the AVX2 ones' bits exactly, and its prompt GEMMs are
+    // the AMX ones (AmxAvailable) or the AVX2 ones, also bit for bit, so a model's logits are
+    // the same under either ISA except for F32/F16 summation order.
+    // HEARTH_ISA=avx2 is the way back if a CPU misbehaves; HEARTH_AMX=0 turns AMX off.
     const Isa cap = std::getenv("HEARTH_ISA") ? IsaCapFromEnvironment() : Isa::kAvx512;
     for (Isa isa : {Isa::kAvx512, Isa::kAvx2}) {
       if (isa <= cap && IsaAvailable(isa)) return isa;
