@@ -5,8 +5,10 @@
 #include <bit>
 #include <cstdint>
 #include <random>
+#include <utility>
 #include <vector>
 
+#include "kernels/avx512_emulated.h"
 #include "kernels/kernels.h"
 #include "kernels/ops.h"
 
@@ -121,10 +123,28 @@ INSTANTIATE_TEST_SUITE_P(
                       Case{{3, 1, 24}, {0.2f, 0.0f, 9}},       // head_dim not a multiple of 16
                       Case{{4, 2, 12}, {0.25f, 0.0f, 0}}));    // not a multiple of 8: pairs path
 
-// The kernel alone: every (row, column) against DotF16 of the same fp16 values.
+using TileKernel = void (*)(const uint16_t*, int64_t, int64_t, const float* const*, int64_t,
+                            int64_t, float* const*);
+
+void ExpectEveryTileShapeEqualsDotF16(TileKernel kernel);
+
+// The kernels alone: every (row, column) against DotF16 of the same fp16 values, for the AVX2
+// kernel and the AVX-512 one (natively where the CPU has AVX-512, and over SIMDe's emulation).
 TEST(AttentionTileKernelTest, EveryTileShapeEqualsDotF16BitForBit) {
   if (!HasAvx2()) GTEST_SKIP() << "the kernel needs AVX2";
-  for (int64_t n_a : {1, 3, 4, 7, 9}) {
+  std::vector<std::pair<const char*, TileKernel>> kernels = {
+      {"avx2", internal::DotF16TileAvx2}, {"avx512_emulated", internal::EmulatedDotF16TileAvx512}};
+  if (kernels::IsaAvailable(kernels::Isa::kAvx512)) {
+    kernels.push_back({"avx512", internal::DotF16TileAvx512});
+  }
+  for (const auto& [name, kernel] : kernels) {
+    SCOPED_TRACE(name);
+    ExpectEveryTileShapeEqualsDotF16(kernel);
+  }
+}
+
+void ExpectEveryTileShapeEqualsDotF16(TileKernel kernel) {
+  for (int64_t n_a : {1, 3, 4, 7, 8, 9, 16, 19}) {
     for (int64_t n_b : {1, 2, 3, 4, 7}) {
       const int64_t n = 40, lda = 48;
       const auto a = RandomHalf(n_a * lda, static_cast<uint32_t>(n_a * 10 + n_b));
@@ -138,7 +158,7 @@ TEST(AttentionTileKernelTest, EveryTileShapeEqualsDotF16BitForBit) {
         b_rows.push_back(b.data() + j * n);
         c_rows.push_back(c[j].data());
       }
-      internal::DotF16TileAvx2(a.data(), lda, n_a, b_rows.data(), n_b, n, c_rows.data());
+      kernel(a.data(), lda, n_a, b_rows.data(), n_b, n, c_rows.data());
       for (int64_t j = 0; j < n_b; ++j) {
         for (int64_t i = 0; i < n_a; ++i) {
           const float want = DotF16(a.data() + i * lda, bh.data() + j * n, n);

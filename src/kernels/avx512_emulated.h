@@ -23,3 +23,11 @@ inline constexpr KernelSet kEmulatedAvx512Set =
     KernelSetFrom<Isa::kAvx512, EmulatedAvx512TypeKernels>();
 
 }  // namespace hearth::kernels::internal
+
+namespace hearth::ops::internal {
+
+// DotF16TileAvx512, emulated (attention_tile_avx512.cpp).
+void EmulatedDotF16TileAvx512(const uint16_t* a, int64_t lda, int64_t n_a, const float* const* b,
+                              int64_t n_b, int64_t n, float* const* c);
+
+}  // namespace hearth::ops::internal

@@ -184,6 +184,9 @@ void DotF16GemvRowsAvx2(const uint16_t* rows, int64_t stride, int64_t n_rows, co
 // rows for many queries (attention of a batch of tokens).
 void DotF16TileAvx2(const uint16_t* a, int64_t lda, int64_t n_a, const float* const* b, int64_t n_b,
                     int64_t n, float* const* c);
+// DotF16TileAvx2's results bit for bit, two of its accumulators per 512-bit register.
+void DotF16TileAvx512(const uint16_t* a, int64_t lda, int64_t n_a, const float* const* b,
+                      int64_t n_b, int64_t n, float* const* c);
 // dst[i] = HalfToFloat(FloatToHalf(x[i] * scale)): ScaledToHalfRow read back in f32.
 void ScaledToHalfToFloatRowAvx2(const float* x, float scale, float* dst, int64_t n);
 // One query's softmax weights over n scores (n a multiple of 8) of which

@@ -184,6 +184,13 @@ void TileSoftmax(float* row, int32_t lo, int32_t p1, int64_t base, int64_t p_beg
                               probs + rel(begin));
   std::fill(probs + rel(end), probs + rel(p_end), 0.0f);
 }
+// The tile kernel of this CPU: DotF16TileAvx512 and DotF16TileAvx2 give the same bits.
+void DotF16Tile(const uint16_t* a, int64_t lda, int64_t n_a, const float* const* b, int64_t n_b,
+                int64_t n, float* const* c) {
+  static const auto fn = kernels::BestIsa() >= kernels::Isa::kAvx512 ? internal::DotF16TileAvx512
+                                                                     : internal::DotF16TileAvx2;
+  fn(a, lda, n_a, b, n_b, n, c);
+}
 
 void AttendTile(const AttentionSequence& seq, const Tile& tile, const AttentionShape& shape,
                 const AttentionParams& params) {
@@ -216,8 +223,7 @@ void AttendTile(const AttentionSequence& seq, const Tile& tile, const AttentionS
   }
   const uint16_t* k_lo =
       seq.k + static_cast<int64_t>(lo_first) * kv_stride + static_cast<int64_t>(tile.kv_head) * d;
-  internal::DotF16TileAvx2(k_lo, kv_stride, p_last - lo_first + 1, s.rows.data(), n_queries, d,
-                           s.outs.data());
+  DotF16Tile(k_lo, kv_stride, p_last - lo_first + 1, s.rows.data(), n_queries, d, s.outs.data());
   // Each query's weights, then the value rows against all of them.
   for (int64_t m = 0; m < n_queries; ++m) {
     const int32_t p1 = p_first + static_cast<int32_t>(m / group);
@@ -227,8 +233,8 @@ void AttendTile(const AttentionSequence& seq, const Tile& tile, const AttentionS
     s.outs[m] = seq.out + query_offset(m);
   }
   const uint16_t* vh = seq.v + static_cast<int64_t>(tile.kv_head) * d * seq.v_stride;
-  internal::DotF16TileAvx2(vh + p_begin, seq.v_stride, d, s.rows.data(), n_queries, p_end - p_begin,
-                           s.outs.data());
+  DotF16Tile(vh + p_begin, seq.v_stride, d, s.rows.data(), n_queries, p_end - p_begin,
+             s.outs.data());
 }
 
 // Queries per tile: enough to share each converted K/V value among ~12 dot

@@ -16,7 +16,7 @@
 // and these are their f32 operations per output in the same order, so the result equals the AVX2
 // packed GEMM bit for bit whatever the batch or the thread split (packed.h's contract).
 //
-// Four blocks' products are in flight (C tiles 4-7; PairTimesTile has the pipeline). The pair's
+// Four blocks' products are in flight (C tiles 4-7; PairTimesTiles has the pipeline). The pair's
 // unpacked values (n_blocks * 512 bytes: 9 KB for 576 columns, 88 KB for 5632) stay in L2 across
 // the token tiles. A token tail (n_tokens % 16) runs
 // from a zero-padded copy of its activations; batches under 16 tokens (decode steps) and an odd
@@ -146,43 +146,46 @@ void UnpackPair(const uint8_t* group0, const uint8_t* group1, const LegacySectio
 
 // --- activations of a token tile -------------------------------------------------------------
 
-// 16 tokens' activations, block-major: block b's 16 rows of 32 bytes at qs + b * qs_stride,
-// their d (and s) at d + b * f_stride.
-struct TokenTile {
-  const int8_t* qs = nullptr;
-  int64_t qs_stride = 0;  // bytes
-  const float* d = nullptr;
-  const float* s = nullptr;
-  int64_t f_stride = 0;  // floats
-};
-
-TokenTile TileOf(const GemmActivations& act, int64_t t0) {
-  return {act.qs + t0 * kQk, act.n_tokens * kQk, act.d + t0,
-          act.s == nullptr ? nullptr : act.s + t0, act.n_tokens};
-}
-
-// The last n < 16 tokens from t0, zero-padded to 16, in `storage`.
-struct PaddedTail {
+// The call's activations rearranged for the tile loads: token tiles of 16, each tile's blocks
+// one after the other, so that the products of a pair read them as one sequential stream (the
+// block-major layout puts a tile's consecutive blocks n_tokens * 32 bytes apart, which the
+// hardware prefetchers do not follow, and the tile unit waits for each tile load). Step i of
+// the (tile, block) sequence has its 16 x 32 bytes at qs + 512 i and its d (s) at d + 16 i; the
+// last tile is zero-padded.
+struct TiledActivations {
   std::vector<int8_t> qs;
   std::vector<float> d, s;
-  TokenTile tile;
+  int64_t n_tiles = 0;
 };
 
-void MakePaddedTail(const GemmActivations& act, int64_t t0, int64_t n, PaddedTail& tail) {
+void TileActivations(const GemmActivations& act, TiledActivations& out) {
   const int64_t nb = act.n_blocks;
-  tail.qs.assign(static_cast<size_t>(nb * kTileTokens * kQk), 0);
-  tail.d.assign(static_cast<size_t>(nb * kTileTokens), 0.0f);
-  tail.s.assign(static_cast<size_t>(nb * kTileTokens), 0.0f);
-  for (int64_t b = 0; b < nb; ++b) {
-    const int64_t src = b * act.n_tokens + t0;
-    std::memcpy(tail.qs.data() + b * kTileTokens * kQk, act.qs + src * kQk,
-                static_cast<size_t>(n * kQk));
-    std::memcpy(tail.d.data() + b * kTileTokens, act.d + src, static_cast<size_t>(n) * 4);
-    if (act.s != nullptr) {
-      std::memcpy(tail.s.data() + b * kTileTokens, act.s + src, static_cast<size_t>(n) * 4);
+  out.n_tiles = (act.n_tokens + kTileTokens - 1) / kTileTokens;
+  const size_t steps = static_cast<size_t>(out.n_tiles * nb);
+  out.qs.resize(steps * kTileTokens * kQk);
+  out.d.resize(steps * kTileTokens);
+  out.s.resize(steps * kTileTokens);
+  for (int64_t tile = 0; tile < out.n_tiles; ++tile) {
+    const int64_t t0 = tile * kTileTokens;
+    const int64_t n = std::min<int64_t>(kTileTokens, act.n_tokens - t0);
+    for (int64_t b = 0; b < nb; ++b) {
+      const size_t step = static_cast<size_t>(tile * nb + b);
+      const int64_t src = b * act.n_tokens + t0;
+      int8_t* qs = out.qs.data() + step * kTileTokens * kQk;
+      float* d = out.d.data() + step * kTileTokens;
+      float* sa = out.s.data() + step * kTileTokens;
+      std::memcpy(qs, act.qs + src * kQk, static_cast<size_t>(n * kQk));
+      std::memcpy(d, act.d + src, static_cast<size_t>(n) * sizeof(float));
+      if (act.s != nullptr) {
+        std::memcpy(sa, act.s + src, static_cast<size_t>(n) * sizeof(float));
+      } else {
+        std::fill(sa, sa + n, 0.0f);
+      }
+      std::fill(qs + n * kQk, qs + kTileTokens * kQk, int8_t{0});
+      std::fill(d + n, d + kTileTokens, 0.0f);
+      std::fill(sa + n, sa + kTileTokens, 0.0f);
     }
   }
-  tail.tile = {tail.qs.data(), kTileTokens * kQk, tail.d.data(), tail.s.data(), kTileTokens};
 }
 
 // --- the tile product ------------------------------------------------------------------------
@@ -194,12 +197,14 @@ inline __m512 PairHalves(const uint8_t* group0, const uint8_t* group1, uint64_t 
   return _mm512_cvtph_ps(_mm256_set_m128i(h1, h0));
 }
 
-// acc[t] takes block b's terms, its integers in c (16 rows of 16 int32, token t in row t).
+// acc[t] takes block b's terms: its integers in c (16 rows of 16 int32, token t in row t), the
+// tokens' scales at da (and sa).
 template <typename T>
-inline void Epilogue(const int32_t* c, const uint8_t* group0, const uint8_t* group1,
-                     const LegacySections& s, int64_t b, const TokenTile& tile, __m512 (&acc)[16]) {
+[[gnu::always_inline]] inline void Epilogue(const int32_t* c, const uint8_t* group0,
+                                            const uint8_t* group1, const LegacySections& s,
+                                            int64_t b, const float* da, const float* sa,
+                                            __m512 (&acc)[16]) {
   const __m512 dw = PairHalves(group0, group1, s.d, b);
-  const float* da = tile.d + b * tile.f_stride;
 #pragma GCC unroll 16
   for (int t = 0; t < kTileTokens; ++t) {
     const __m512 isum = _mm512_cvtepi32_ps(_mm512_load_si512(c + kPairRows * t));
@@ -207,7 +212,6 @@ inline void Epilogue(const int32_t* c, const uint8_t* group0, const uint8_t* gro
   }
   if constexpr (T::kHasMin) {
     const __m512 mw = PairHalves(group0, group1, s.m, b);
-    const float* sa = tile.s + b * tile.f_stride;
 #pragma GCC unroll 16
     for (int t = 0; t < kTileTokens; ++t) {
       acc[t] = _mm512_fmadd_ps(mw, _mm512_set1_ps(sa[t]), acc[t]);
@@ -215,18 +219,19 @@ inline void Epilogue(const int32_t* c, const uint8_t* group0, const uint8_t* gro
   }
 }
 
-// Block b's tile product into C tile kC (tiles 4 + kC; A and B alternate between tiles 0/1 and
-// 2/3). Tile numbers are literals: GCC's tile intrinsics paste them into the instruction.
-#define HEARTH_AMX_PRODUCT(tile_a, tile_b, tile_c)           \
-  do {                                                       \
-    _tile_loadd(tile_a, tile.qs + b * tile.qs_stride, kQk);  \
-    _tile_loadd(tile_b, unpacked + b * kPairBlockBytes, 64); \
-    _tile_zero(tile_c);                                      \
-    _tile_dpbssd(tile_c, tile_a, tile_b);                    \
+// Step i's tile product into C tile kC (tiles 4 + kC; A and B alternate between tiles 0/1 and
+// 2/3): the tokens' block (a) times the pair's unpacked block (w). Tile numbers are literals:
+// GCC's tile intrinsics paste them into the instruction.
+#define HEARTH_AMX_PRODUCT(tile_a, tile_b, tile_c) \
+  do {                                             \
+    _tile_loadd(tile_a, a, kQk);                   \
+    _tile_loadd(tile_b, w, 64);                    \
+    _tile_zero(tile_c);                            \
+    _tile_dpbssd(tile_c, tile_a, tile_b);          \
   } while (false)
 
 template <int kC>
-inline void IssueProduct(const uint8_t* unpacked, const TokenTile& tile, int64_t b) {
+[[gnu::always_inline]] inline void IssueProduct(const int8_t* a, const uint8_t* w) {
   if constexpr (kC == 0) HEARTH_AMX_PRODUCT(0, 2, 4);
   if constexpr (kC == 1) HEARTH_AMX_PRODUCT(1, 3, 5);
   if constexpr (kC == 2) HEARTH_AMX_PRODUCT(0, 2, 6);
@@ -236,55 +241,73 @@ inline void IssueProduct(const uint8_t* unpacked, const TokenTile& tile, int64_t
 
 // C tile kC (16 tokens x 16 rows of int32) to c.
 template <int kC>
-inline void StoreProduct(int32_t* c) {
+[[gnu::always_inline]] inline void StoreProduct(int32_t* c) {
   if constexpr (kC == 0) _tile_stored(4, c, 64);
   if constexpr (kC == 1) _tile_stored(5, c, 64);
   if constexpr (kC == 2) _tile_stored(6, c, 64);
   if constexpr (kC == 3) _tile_stored(7, c, 64);
 }
 
-// Products in flight ahead of the block being stored: the tile unit runs its instructions in
+// Products in flight ahead of the one being stored: the tile unit runs its instructions in
 // order, and a tile store waits for its product (tens of cycles of latency), so the store of
-// block b comes after the products of b + 1 .. b + 3 are queued.
+// product i comes after the products i + 1 .. i + 3 are queued.
 constexpr int64_t kLookahead = 3;
 
-// y[t * y_stride + r] for r < 16 (both groups' rows), t < n_valid: the pair times the tile.
+// The pair times every token tile: y[t * y_stride + r] for r < 16 (both groups' rows) and
+// t < n_tokens.
 //
-// Software-pipelined over the blocks: step b stores block b's C tile (its product was issued
-// kLookahead steps earlier), issues block b + kLookahead's product, and runs block b - 1's
-// epilogue from the buffer stored a step earlier (lines just written by a tile store are not
-// forwarded to loads: reading them at once would stall until the store completes).
+// One software pipeline over all the (tile, block) products of the pair, so it never drains
+// between tiles: step i stores product i's C tile (issued kLookahead steps earlier), issues
+// product i + kLookahead, and runs product i - 1's epilogue from the buffer stored a step earlier
+// (lines just written by a tile store are not forwarded to loads: reading them at once would
+// stall until the store completes). The epilogue of a tile's last block stores its 16
+// accumulators and clears them for the next tile.
 template <typename T>
-void PairTimesTile(const uint8_t* unpacked, const uint8_t* group0, const uint8_t* group1,
-                   const LegacySections& s, int64_t n_blocks, const TokenTile& tile, float* y,
-                   int64_t y_stride, int64_t n_valid) {
+void PairTimesTiles(const uint8_t* unpacked, const uint8_t* group0, const uint8_t* group1,
+                    const LegacySections& s, int64_t n_blocks, const TiledActivations& act,
+                    int64_t n_tokens, float* y, int64_t y_stride) {
+  const int64_t n_steps = n_blocks * act.n_tiles;
   alignas(64) int32_t c[2][kTileTokens * kPairRows];
   // acc stays in registers only if every index is a constant: loops over it are unrolled.
   __m512 acc[16];
 #pragma GCC unroll 16
   for (int t = 0; t < kTileTokens; ++t) acc[t] = _mm512_setzero_ps();
-  const auto step = [&]<int kC>(int64_t b) {
-    StoreProduct<kC>(c[b % 2]);
-    if (b + kLookahead < n_blocks) {
-      IssueProduct<(kC + kLookahead) % 4>(unpacked, tile, b + kLookahead);
-    }
-    if (b > 0) Epilogue<T>(c[(b - 1) % 2], group0, group1, s, b - 1, tile, acc);
+  int64_t issued_block = 0;    // block of product i + kLookahead
+  int64_t finished_block = 0;  // block of product i - 1
+  const auto issue = [&]<int kC>(int64_t i) __attribute__((always_inline)) {
+    IssueProduct<kC>(act.qs.data() + i * kTileTokens * kQk,
+                     unpacked + issued_block * kPairBlockBytes);
+    if (++issued_block == n_blocks) issued_block = 0;
   };
-  IssueProduct<0>(unpacked, tile, 0);
-  if (n_blocks > 1) IssueProduct<1>(unpacked, tile, 1);
-  if (n_blocks > 2) IssueProduct<2>(unpacked, tile, 2);
-  static_assert(kLookahead == 3);
-  for (int64_t b = 0; b < n_blocks; b += 4) {
-    step.template operator()<0>(b);
-    if (b + 1 < n_blocks) step.template operator()<1>(b + 1);
-    if (b + 2 < n_blocks) step.template operator()<2>(b + 2);
-    if (b + 3 < n_blocks) step.template operator()<3>(b + 3);
-  }
-  Epilogue<T>(c[(n_blocks - 1) % 2], group0, group1, s, n_blocks - 1, tile, acc);
+  const auto finish = [&](int64_t i, const int32_t* product) __attribute__((always_inline)) {
+    Epilogue<T>(product, group0, group1, s, finished_block, act.d.data() + i * kTileTokens,
+                act.s.data() + i * kTileTokens, acc);
+    if (++finished_block < n_blocks) return;
+    finished_block = 0;
+    const int64_t t0 = i / n_blocks * kTileTokens;
+    float* out = y + t0 * y_stride;
 #pragma GCC unroll 16
-  for (int t = 0; t < kTileTokens; ++t) {
-    if (t < n_valid) _mm512_storeu_ps(y + t * y_stride, acc[t]);
+    for (int t = 0; t < kTileTokens; ++t) {
+      if (t0 + t < n_tokens) _mm512_storeu_ps(out + t * y_stride, acc[t]);
+      acc[t] = _mm512_setzero_ps();
+    }
+  };
+  const auto step = [&]<int kC>(int64_t i) __attribute__((always_inline)) {
+    StoreProduct<kC>(c[i % 2]);
+    if (i + kLookahead < n_steps) issue.template operator()<(kC + kLookahead) % 4>(i + kLookahead);
+    if (i > 0) finish(i - 1, c[(i - 1) % 2]);
+  };
+  static_assert(kLookahead == 3);
+  issue.template operator()<0>(0);
+  if (n_steps > 1) issue.template operator()<1>(1);
+  if (n_steps > 2) issue.template operator()<2>(2);
+  for (int64_t i = 0; i < n_steps; i += 4) {
+    step.template operator()<0>(i);
+    if (i + 1 < n_steps) step.template operator()<1>(i + 1);
+    if (i + 2 < n_steps) step.template operator()<2>(i + 2);
+    if (i + 3 < n_steps) step.template operator()<3>(i + 3);
   }
+  finish(n_steps - 1, c[(n_steps - 1) % 2]);
 }
 
 // This thread's buffer for a group pair's unpacked blocks.
@@ -304,24 +327,16 @@ void PackedGemm(const PackedGemmArgs& g) {
   ConfigureTiles(LegacyTileConfig());
   const GemmActivations& act = *g.act;
   const LegacySections s = internal::LegacySectionsOf(T::kType, g.n_blocks);
-  const int64_t full_tokens = g.n_tokens / kTileTokens * kTileTokens;
-  thread_local PaddedTail tail;
-  if (full_tokens < g.n_tokens) MakePaddedTail(act, full_tokens, g.n_tokens - full_tokens, tail);
+  thread_local TiledActivations tiled;
+  TileActivations(act, tiled);
   uint8_t* unpacked = UnpackScratch(g.n_blocks * kPairBlockBytes);
   int64_t group = 0;
   for (; group + 1 < g.n_groups; group += 2) {
     const uint8_t* group0 = g.w + static_cast<uint64_t>(group) * g.group_bytes;
     const uint8_t* group1 = group0 + g.group_bytes;
     UnpackPair<T>(group0, group1, s, g.n_blocks, unpacked);
-    float* y = g.y + group * kPackRows;
-    for (int64_t t0 = 0; t0 < full_tokens; t0 += kTileTokens) {
-      PairTimesTile<T>(unpacked, group0, group1, s, g.n_blocks, TileOf(act, t0),
-                       y + t0 * g.y_stride, g.y_stride, kTileTokens);
-    }
-    if (full_tokens < g.n_tokens) {
-      PairTimesTile<T>(unpacked, group0, group1, s, g.n_blocks, tail.tile,
-                       y + full_tokens * g.y_stride, g.y_stride, g.n_tokens - full_tokens);
-    }
+    PairTimesTiles<T>(unpacked, group0, group1, s, g.n_blocks, tiled, g.n_tokens,
+                      g.y + group * kPackRows, g.y_stride);
   }
   if (group < g.n_groups) {  // an odd last group
     PackedGemmArgs last = g;

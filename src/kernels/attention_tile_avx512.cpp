@@ -1,0 +1,110 @@
+// AVX-512 kernel of the tiled prompt attention (ops_attention.cpp): DotF16TileAvx2's products
+// with two of its 8-lane accumulators in each 512-bit register.
+//
+// Lanes 0-7 of an accumulator hold fp16 row i's dot product with one f32 row, lanes 8-15 row
+// i + 1's with the same f32 row (its 8 values broadcast to both halves), so every lane sees the
+// FMAs of DotF16TileAvx2's lane in the same order, and each half is reduced in that kernel's
+// order (attention_reduce_avx2.h): the results equal it bit for bit, with half the FMA and
+// conversion instructions. Register tile: 8 fp16 rows (4 registers, each fp16 value converted
+// once) x 3 f32 rows = 12 accumulators. Rows past the last multiple of 8 go to the AVX2 kernel.
+//
+// Compiled twice like every *_avx512.cpp file (simd_avx512.h): natively for libhearth and
+// over SIMDe's emulation for the tests.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+
+#include <algorithm>
+
+#include "kernels/attention_reduce_avx2.h"
+#include "kernels/ops.h"
+#include "kernels/simd_avx512.h"
+
+namespace hearth::kernels::HEARTH_AVX512_NS {
+namespace {
+
+// fp16 rows p0 and p1 (8 values each) as 16 floats: p0's in lanes 0-7.
+inline __m512 LoadHalfPair(const uint16_t* p0, const uint16_t* p1) {
+  const __m128i lo = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p0));
+  const __m128i hi = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p1));
+  return _mm512_cvtph_ps(_mm256_inserti128_si256(_mm256_castsi128_si256(lo), hi, 1));
+}
+
+// 8 floats at p in both halves.
+inline __m512 LoadTwice(const float* p) {
+  const __m256 v = _mm256_loadu_ps(p);
+  return _mm512_insertf32x8(_mm512_castps256_ps512(v), v, 1);
+}
+
+inline __m256 LowHalf(__m512 v) { return _mm512_castps512_ps256(v); }
+// (Through the f64 view: SIMDe 0.7.4 has no _mm512_extractf32x8_ps.)
+inline __m256 HighHalf(__m512 v) {
+  return _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1));
+}
+
+// c[j][i0 + i] for i < 8, j < RB: 8 fp16 rows of `a` against RB f32 rows.
+template <int RB>
+void Tile8(const uint16_t* a, int64_t lda, const float* const* b, int64_t n, float* const* c,
+           int64_t i0) {
+  __m512 acc[4][RB];
+  for (int p = 0; p < 4; ++p) {
+    for (int j = 0; j < RB; ++j) acc[p][j] = _mm512_setzero_ps();
+  }
+  for (int64_t k = 0; k < n; k += 8) {
+    __m512 bv[RB];
+    for (int j = 0; j < RB; ++j) bv[j] = LoadTwice(b[j] + k);
+    for (int p = 0; p < 4; ++p) {
+      const __m512 av = LoadHalfPair(a + 2 * p * lda + k, a + (2 * p + 1) * lda + k);
+      for (int j = 0; j < RB; ++j) acc[p][j] = _mm512_fmadd_ps(av, bv[j], acc[p][j]);
+    }
+  }
+  for (int j = 0; j < RB; ++j) {
+    // Rows 0-3 reduce into the low half of r, rows 4-7 into the high half.
+    const __m256 r = ops::internal::ReduceFourPairs(
+        LowHalf(acc[0][j]), HighHalf(acc[0][j]), LowHalf(acc[1][j]), HighHalf(acc[1][j]),
+        LowHalf(acc[2][j]), HighHalf(acc[2][j]), LowHalf(acc[3][j]), HighHalf(acc[3][j]));
+    _mm256_storeu_ps(c[j] + i0, r);
+  }
+}
+
+void DotF16Tile(const uint16_t* a, int64_t lda, int64_t n_a, const float* const* b, int64_t n_b,
+                int64_t n, float* const* c) {
+  int64_t i = 0;
+  for (; i + 8 <= n_a; i += 8) {
+    for (int64_t j = 0; j < n_b; j += 3) {
+      const uint16_t* rows = a + i * lda;
+      switch (std::min<int64_t>(3, n_b - j)) {
+        case 3:
+          Tile8<3>(rows, lda, b + j, n, c + j, i);
+          break;
+        case 2:
+          Tile8<2>(rows, lda, b + j, n, c + j, i);
+          break;
+        default:
+          Tile8<1>(rows, lda, b + j, n, c + j, i);
+      }
+    }
+  }
+  if (i == n_a) return;
+  // The remaining rows: the AVX2 kernel, writing c[j][i ..] (its outputs shifted by i).
+  float* shifted[64];
+  for (int64_t j0 = 0; j0 < n_b; j0 += 64) {
+    const int64_t nb = std::min<int64_t>(64, n_b - j0);
+    for (int64_t j = 0; j < nb; ++j) shifted[j] = c[j0 + j] + i;
+    ops::internal::DotF16TileAvx2(a + i * lda, lda, n_a - i, b + j0, nb, n, shifted);
+  }
+}
+
+}  // namespace
+}  // namespace hearth::kernels::HEARTH_AVX512_NS
+
+namespace hearth::ops::internal {
+
+// DotF16TileAvx512, or EmulatedDotF16TileAvx512 in the test binary's emulated copy.
+void HEARTH_AVX512_DOT_F16_TILE(const uint16_t* a, int64_t lda, int64_t n_a, const float* const* b,
+                                int64_t n_b, int64_t n, float* const* c) {
+  kernels::HEARTH_AVX512_NS::DotF16Tile(a, lda, n_a, b, n_b, n, c);
+}
+
+}  // namespace hearth::ops::internal
