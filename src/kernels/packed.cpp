@@ -52,7 +52,7 @@ PackedTypeKernels PackedKernelsFor(Isa isa, TensorType type) {
   // AVX-512 runs the AVX2 kernels (a subset of its instructions), with AMX for prompts.
   const bool legacy = IsPackedLegacyType(type);
   PackedTypeKernels k = legacy ? Avx2PackedLegacy(type) : Avx2PackedKQuant(type);
-  if (isa == Isa::kAvx512 && legacy && k.gemv != nullptr) k.gemv = Avx512PackedLegacyGemv(type);
+  if (isa == Isa::kAvx512 && k.gemv != nullptr) k.gemv = Avx512PackedGemv(type);
   if (isa == Isa::kAvx512 && k.gemm != nullptr && AmxAvailable()) {
     const PackedGemmFn amx = legacy ? AmxPackedLegacyGemm(type) : AmxPackedKQuantGemm(type);
     if (amx != nullptr) k.gemm = amx;

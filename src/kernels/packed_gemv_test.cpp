@@ -215,10 +215,52 @@ TEST(PackedGemvTest, GemvMatchesScalarVecDot) {
   }
 }
 
-// The AVX-512 VNNI GEMVs of the legacy types (natively where the CPU has AVX-512, and always
-// over SIMDe's emulation) equal the AVX2 GEMV bit for bit: 1 to 7 groups (pairs, two pairs per
-// pass, a lone last group), every split between two calls, and extreme values (weights all at
-// their largest magnitude, activations all +-127).
+// Weight and activations at their extremes. Legacy types: rows quantized from values at their
+// largest magnitude, activations all +-127. K-quants: every row byte 0xff (all scales, mins and
+// values maximal; Q6_K's scales -1) but d = dmin = 1, activations all -128 (the int16 pair sums'
+// worst case in the AVX2 kernels, as packed_kquant_test.cpp's).
+void MakeExtreme(PackedWeight& w, Activations& a, const KernelSet& scalar) {
+  const TensorType type = w.type;
+  std::vector<float> values(w.n_in, type == TensorType::kQ8_0 ? 8.0f : 7.0f);
+  for (int64_t i = 0; i < w.n_in; i += 32) values[i] = -8.0f;
+  std::vector<uint8_t> all;
+  for (auto& row : w.rows) {
+    if (IsKQuant(type)) {
+      std::fill(row.begin(), row.end(), 0xff);
+      const uint64_t block_bytes = TraitsOf(type).block_bytes;
+      const uint16_t one = Fp32ToFp16(1.0f);
+      for (uint64_t b = 0; b < row.size() / block_bytes; ++b) {
+        for (int offset : testing::Fp16FieldOffsets(type)) {
+          std::memcpy(&row[b * block_bytes + offset], &one, 2);
+        }
+      }
+    } else {
+      row = QuantizedRow(scalar, type, values);
+    }
+    all.insert(all.end(), row.begin(), row.end());
+  }
+  const auto pack = internal::PackedKernelsFor(Isa::kAvx2, type).pack;
+  const uint64_t group_bytes = kPackRows * w.row_bytes;
+  for (int64_t g = 0; g < w.n_out / kPackRows; ++g) {
+    pack(all.data() + g * group_bytes, w.row_bytes, w.packed.get() + g * group_bytes);
+  }
+  if (!IsKQuant(type)) {
+    std::vector<float> x(w.n_in);
+    for (int64_t i = 0; i < w.n_in; ++i) x[i] = i % 3 == 0 ? -1.0f : 1.0f;
+    a = Quantize(type, x, w.n_in, 1);
+    return;
+  }
+  auto* blocks = reinterpret_cast<BlockQ8_K*>(a.rows.data());
+  for (int64_t b = 0; b < w.n_in / kQkK; ++b) {
+    blocks[b].d = 1.0f;
+    std::fill(std::begin(blocks[b].qs), std::end(blocks[b].qs), static_cast<int8_t>(-128));
+    std::fill(std::begin(blocks[b].bsums), std::end(blocks[b].bsums), static_cast<int16_t>(-2048));
+  }
+}
+
+// The AVX-512 VNNI GEMVs (natively where the CPU has AVX-512, and always over SIMDe's
+// emulation) equal the AVX2 GEMV bit for bit: 1 to 7 groups (pairs, two pairs per pass, a lone
+// last group), every split between two calls, and extreme values (MakeExtreme).
 TEST(PackedGemvTest, Avx512GemvEqualsAvx2Gemv) {
   if (!IsaAvailable(Isa::kAvx2)) GTEST_SKIP() << "this CPU has no AVX2";
   const KernelSet& scalar = KernelsFor(Isa::kScalar);
@@ -227,30 +269,14 @@ TEST(PackedGemvTest, Avx512GemvEqualsAvx2Gemv) {
     const char* name;
     internal::PackedGemmFn (*table)(TensorType);
   };
-  std::vector<Variant> variants = {{"avx512_emulated", internal::EmulatedAvx512PackedLegacyGemv}};
-  if (IsaAvailable(Isa::kAvx512)) variants.push_back({"avx512", internal::Avx512PackedLegacyGemv});
+  std::vector<Variant> variants = {{"avx512_emulated", internal::EmulatedAvx512PackedGemv}};
+  if (IsaAvailable(Isa::kAvx512)) variants.push_back({"avx512", internal::Avx512PackedGemv});
   for (TensorType type : kGemvTypes) {
-    if (IsKQuant(type)) continue;
     for (const Shape& shape : ShapesFor(type)) {
       for (bool extreme : {false, true}) {
         PackedWeight w = MakePacked(type, shape.n_in, shape.n_out, rng);
-        std::vector<float> x = RandomFloats(shape.n_in, rng);
-        if (extreme) {
-          std::vector<float> values(shape.n_in, type == TensorType::kQ8_0 ? 8.0f : 7.0f);
-          for (int64_t i = 0; i < shape.n_in; i += 32) values[i] = -8.0f;
-          std::vector<uint8_t> all;
-          for (auto& row : w.rows) {
-            row = QuantizedRow(scalar, type, values);
-            all.insert(all.end(), row.begin(), row.end());
-          }
-          const auto pack = internal::PackedKernelsFor(Isa::kAvx2, type).pack;
-          const uint64_t group_bytes = kPackRows * w.row_bytes;
-          for (int64_t g = 0; g < shape.n_out / kPackRows; ++g) {
-            pack(all.data() + g * group_bytes, w.row_bytes, w.packed.get() + g * group_bytes);
-          }
-          for (int64_t i = 0; i < shape.n_in; ++i) x[i] = i % 3 == 0 ? -1.0f : 1.0f;
-        }
-        const Activations a = Quantize(type, x, shape.n_in, 1);
+        Activations a = Quantize(type, RandomFloats(shape.n_in, rng), shape.n_in, 1);
+        if (extreme) MakeExtreme(w, a, scalar);
         const int64_t n_groups = shape.n_out / kPackRows;
         std::vector<float> expected(shape.n_out, NAN);
         RunPacked(internal::Avx2PackedGemv(type), w, a, 1, 0, n_groups, expected.data());
@@ -270,10 +296,12 @@ TEST(PackedGemvTest, Avx512GemvEqualsAvx2Gemv) {
       }
     }
   }
-  EXPECT_EQ(internal::EmulatedAvx512PackedLegacyGemv(TensorType::kQ4_K), nullptr);
+  EXPECT_EQ(internal::EmulatedAvx512PackedGemv(TensorType::kQ2_K), nullptr);
   if (IsaAvailable(Isa::kAvx512)) {
-    EXPECT_EQ(internal::PackedKernelsFor(Isa::kAvx512, TensorType::kQ4_0).gemv,
-              internal::Avx512PackedLegacyGemv(TensorType::kQ4_0));
+    for (TensorType type : {TensorType::kQ4_0, TensorType::kQ4_K, TensorType::kQ6_K}) {
+      EXPECT_EQ(internal::PackedKernelsFor(Isa::kAvx512, type).gemv,
+                internal::Avx512PackedGemv(type));
+    }
   }
 }
 

@@ -12,7 +12,7 @@
 //    source runs and is tested against the scalar reference on CPUs without
 //    AVX-512 (quant_isa_test.cpp, quant_avx512_test.cpp).
 // One source, two compilations: kernels use HEARTH_AVX512_NS for their namespace
-// and HEARTH_AVX512_TYPE_KERNELS / HEARTH_AVX512_PACKED_LEGACY_GEMV for their tables' names.
+// and HEARTH_AVX512_TYPE_KERNELS / HEARTH_AVX512_PACKED_GEMV for their tables' names.
 #pragma once
 
 #include <immintrin.h>
@@ -32,7 +32,7 @@
 
 #define HEARTH_AVX512_NS avx512_emulated
 #define HEARTH_AVX512_TYPE_KERNELS EmulatedAvx512TypeKernels
-#define HEARTH_AVX512_PACKED_LEGACY_GEMV EmulatedAvx512PackedLegacyGemv
+#define HEARTH_AVX512_PACKED_GEMV EmulatedAvx512PackedGemv
 
 namespace hearth::kernels::avx512_emulated {
 
@@ -81,6 +81,6 @@ static inline simde__m512 CvtEpi32Ps(simde__m512i v) {
 
 #define HEARTH_AVX512_NS avx512
 #define HEARTH_AVX512_TYPE_KERNELS Avx512TypeKernels
-#define HEARTH_AVX512_PACKED_LEGACY_GEMV Avx512PackedLegacyGemv
+#define HEARTH_AVX512_PACKED_GEMV Avx512PackedGemv
 
 #endif
