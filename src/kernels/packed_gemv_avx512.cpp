@@ -357,15 +357,18 @@ void ScaleMinPairs(const uint8_t* w, uint64_t group_bytes, int64_t n_sb, const B
 
 // Q6_K, P pairs of groups (g0[p], g1[p]), super-block b (values and scales values_at, scales_at
 // from each group's start): isum[p] lane 8h + r = sum_j scale[r][j] * (unsigned values of
-// sub-block j . activations) - 32 * sum_j scale[r][j] * bsum[j], of group h.
+// sub-block j . activations) - 32 * sum_j scale[r][j] * bsum[j], of group h. Each chunk
+// prefetches pf_step bytes from pf_base + pf on.
 template <int P>
-inline void Q6KPairSums(const uint8_t* const (&g0)[P], const uint8_t* const (&g1)[P],
+inline void Q6KPairSums(const uint8_t* pf_base, uint64_t pf, uint64_t pf_step,
+                        const uint8_t* const (&g0)[P], const uint8_t* const (&g1)[P],
                         uint64_t values_at, uint64_t scales_at, const BlockQ8_K& y,
                         __m512i (&isum)[P]) {
   __m512i offset[P];
   for (int p = 0; p < P; ++p) isum[p] = offset[p] = _mm512_setzero_si512();
 #pragma GCC unroll 1
   for (int c = 0; c < 8; ++c) {
+    PrefetchRange(pf_base, pf + c * pf_step, pf + (c + 1) * pf_step);
     const __m512i bsum_pair = Broadcast4(y.bsums + 2 * c);
     __m512i scale[P][2];
     for (int p = 0; p < P; ++p) {
@@ -406,7 +409,8 @@ inline void Q6KPairSums(const uint8_t* const (&g0)[P], const uint8_t* const (&g1
 }
 
 // P pairs of Q6_K groups (the first at w, group_bytes apart) times the token y: out[g * 8 + r].
-// No software prefetch, as in the AVX2 kernel (where it lost on Q6_K).
+// Unlike the AVX2 kernel (where it lost on Zen 3), each chunk prefetches its share of the next
+// pass: on this kernel it gained 1.02-1.15x GEMV GB/s (Sapphire Rapids class, one thread).
 template <int P>
 void Q6KPairs(const uint8_t* w, uint64_t group_bytes, int64_t n_sb, const BlockQ8_K* y,
               float* out) {
@@ -420,9 +424,11 @@ void Q6KPairs(const uint8_t* w, uint64_t group_bytes, int64_t n_sb, const BlockQ
   }
   const uint64_t scales_at = n_sb * pk::kQ6KValueBlock;
   const uint64_t d_at = scales_at + n_sb * pk::kQ6KScaleBlock;
+  const uint64_t next_pass = 2 * P * group_bytes, pass_sb_bytes = 2 * P * group_bytes / n_sb;
   for (int64_t b = 0; b < n_sb; ++b) {
     __m512i isum[P];
-    Q6KPairSums<P>(g0, g1, b * pk::kQ6KValueBlock, scales_at + b * pk::kQ6KScaleBlock, y[b], isum);
+    Q6KPairSums<P>(w, next_pass + b * pass_sb_bytes, pass_sb_bytes / 8, g0, g1,
+                   b * pk::kQ6KValueBlock, scales_at + b * pk::kQ6KScaleBlock, y[b], isum);
     const __m512 da = _mm512_set1_ps(y[b].d);
     for (int p = 0; p < P; ++p) {
       const uint64_t at = d_at + b * pk::kQ6KDBlock;
