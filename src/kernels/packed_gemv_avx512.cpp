@@ -43,6 +43,10 @@ using internal::PackedGemmArgs;
 // Pairs of row groups per pass: two independent pairs keep more loads and dependency chains in
 // flight.
 constexpr int kPairs = 2;
+// The K-quants take one pair per pass: in a model (rand-llama-1b Q4_K_M, one thread, weights not
+// on huge pages) two pairs made Q4_K's GEMV 0.84x the AVX2 one's tokens/s, one pair 1.16x,
+// although two pairs measured faster in the microbenchmark (huge pages, 1.1x).
+constexpr int kKQuantPairs = 1;
 
 inline void PrefetchRange(const uint8_t* base, uint64_t from, uint64_t to) {
   const uintptr_t address = reinterpret_cast<uintptr_t>(base);
@@ -186,16 +190,14 @@ void LegacyPairs(const uint8_t* w, uint64_t group_bytes, const LegacySections& s
 }
 
 // The passes over the groups of a GEMV of type kT: pass(std::integral_constant<int, P>, grp)
-// computes the P pairs of groups from group grp on; kPairs pairs per pass, then a lone pair,
-// then a lone last group through the AVX2 GEMV (the same numerics).
-template <TensorType kT, typename Pass>
+// computes the P pairs of groups from group grp on; kP pairs per pass, then a lone pair, then a
+// lone last group through the AVX2 GEMV (the same numerics).
+template <TensorType kT, int kP, typename Pass>
 void PairedGemv(const PackedGemmArgs& a, Pass pass) {
   // The first pass has no pass before it to prefetch it: its lines are requested at once.
-  PrefetchRange(a.w, 0, std::min<int64_t>(2 * kPairs, a.n_groups) * a.group_bytes);
+  PrefetchRange(a.w, 0, std::min<int64_t>(2 * kP, a.n_groups) * a.group_bytes);
   int64_t grp = 0;
-  for (; grp + 2 * kPairs <= a.n_groups; grp += 2 * kPairs) {
-    pass(std::integral_constant<int, kPairs>{}, grp);
-  }
+  for (; grp + 2 * kP <= a.n_groups; grp += 2 * kP) pass(std::integral_constant<int, kP>{}, grp);
   for (; grp + 2 <= a.n_groups; grp += 2) pass(std::integral_constant<int, 1>{}, grp);
   if (grp < a.n_groups) {
     PackedGemmArgs last = a;
@@ -209,7 +211,7 @@ void PairedGemv(const PackedGemmArgs& a, Pass pass) {
 template <TensorType kT>
 void LegacyGemv(const PackedGemmArgs& a) {
   const LegacySections s = internal::LegacySectionsOf(kT, a.n_blocks);
-  PairedGemv<kT>(a, [&](auto pairs, int64_t grp) {
+  PairedGemv<kT, kPairs>(a, [&](auto pairs, int64_t grp) {
     LegacyPairs<kT, decltype(pairs)::value>(a.w + grp * a.group_bytes, a.group_bytes, s, a.n_blocks,
                                             *a.act, a.y + grp * kPackRows);
   });
@@ -442,7 +444,7 @@ void Q6KPairs(const uint8_t* w, uint64_t group_bytes, int64_t n_sb, const BlockQ
 template <TensorType kT>
 void KQuantGemv(const PackedGemmArgs& a) {
   const auto* y = reinterpret_cast<const BlockQ8_K*>(a.act_rows);
-  PairedGemv<kT>(a, [&](auto pairs, int64_t grp) {
+  PairedGemv<kT, kKQuantPairs>(a, [&](auto pairs, int64_t grp) {
     constexpr int kP = decltype(pairs)::value;
     const uint8_t* w = a.w + grp * a.group_bytes;
     float* out = a.y + grp * kPackRows;
