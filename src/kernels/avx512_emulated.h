@@ -14,8 +14,8 @@ namespace hearth::kernels::internal {
 // IsaAvailable(Isa::kAvx2) (the emulation and the reused AVX2 entries are AVX2 code).
 TypeKernels EmulatedAvx512TypeKernels(TensorType type);
 
-// Avx512PackedLegacyGemv, emulated (packed_gemv_avx512.cpp).
-PackedGemmFn EmulatedAvx512PackedLegacyGemv(TensorType type);
+// Avx512PackedGemv, emulated (packed_gemv_avx512.cpp).
+PackedGemmFn EmulatedAvx512PackedGemv(TensorType type);
 
 // The emulated set; its isa field says kAvx512, so it must not be passed to
 // MatMul (which resolves its kernels by isa); call its entries directly.

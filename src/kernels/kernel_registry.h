@@ -122,12 +122,11 @@ struct PackedTypeKernels {
 PackedTypeKernels Avx2PackedLegacy(TensorType type);
 // Q4_K, Q5_K, Q6_K on AVX2 (packed_kquant*.cpp).
 PackedTypeKernels Avx2PackedKQuant(TensorType type);
-// The AVX-512 VNNI GEMVs for the legacy types (two row groups per 512-bit register), with the
-// AVX2 GEMV's numerics (bit for bit); null for other types.
-PackedGemmFn Avx512PackedLegacyGemv(TensorType type);
+// The AVX-512 VNNI GEMVs of the packed types (legacy and K-quants; two row groups per 512-bit
+// register), with the AVX2 GEMV's numerics (bit for bit); null for other types.
+PackedGemmFn Avx512PackedGemv(TensorType type);
 // The packed kernels of `type` on `isa`, or all null. AVX-512 uses the AVX2 ones, except for the
-// legacy types' GEMV (Avx512PackedLegacyGemv) and, where AmxAvailable() and one exists for the
-// type, the AMX GEMM.
+// GEMV (Avx512PackedGemv) and, where AmxAvailable() and one exists for the type, the AMX GEMM.
 PackedTypeKernels PackedKernelsFor(Isa isa, TensorType type);
 
 // --- AMX (Advanced Matrix Extensions: *_amx.cpp, compiled with -mamx-tile -mamx-int8) -----

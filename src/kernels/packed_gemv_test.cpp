@@ -7,9 +7,9 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <sys/mman.h>
+#include <time.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -215,10 +215,52 @@ TEST(PackedGemvTest, GemvMatchesScalarVecDot) {
   }
 }
 
-// The AVX-512 VNNI GEMVs of the legacy types (natively where the CPU has AVX-512, and always
-// over SIMDe's emulation) equal the AVX2 GEMV bit for bit: 1 to 7 groups (pairs, two pairs per
-// pass, a lone last group), every split between two calls, and extreme values (weights all at
-// their largest magnitude, activations all +-127).
+// Weight and activations at their extremes. Legacy types: rows quantized from values at their
+// largest magnitude, activations all +-127. K-quants: every row byte 0xff (all scales, mins and
+// values maximal; Q6_K's scales -1) but d = dmin = 1, activations all -128 (the int16 pair sums'
+// worst case in the AVX2 kernels, as packed_kquant_test.cpp's).
+void MakeExtreme(PackedWeight& w, Activations& a, const KernelSet& scalar) {
+  const TensorType type = w.type;
+  std::vector<float> values(w.n_in, type == TensorType::kQ8_0 ? 8.0f : 7.0f);
+  for (int64_t i = 0; i < w.n_in; i += 32) values[i] = -8.0f;
+  std::vector<uint8_t> all;
+  for (auto& row : w.rows) {
+    if (IsKQuant(type)) {
+      std::fill(row.begin(), row.end(), 0xff);
+      const uint64_t block_bytes = TraitsOf(type).block_bytes;
+      const uint16_t one = Fp32ToFp16(1.0f);
+      for (uint64_t b = 0; b < row.size() / block_bytes; ++b) {
+        for (int offset : testing::Fp16FieldOffsets(type)) {
+          std::memcpy(&row[b * block_bytes + offset], &one, 2);
+        }
+      }
+    } else {
+      row = QuantizedRow(scalar, type, values);
+    }
+    all.insert(all.end(), row.begin(), row.end());
+  }
+  const auto pack = internal::PackedKernelsFor(Isa::kAvx2, type).pack;
+  const uint64_t group_bytes = kPackRows * w.row_bytes;
+  for (int64_t g = 0; g < w.n_out / kPackRows; ++g) {
+    pack(all.data() + g * group_bytes, w.row_bytes, w.packed.get() + g * group_bytes);
+  }
+  if (!IsKQuant(type)) {
+    std::vector<float> x(w.n_in);
+    for (int64_t i = 0; i < w.n_in; ++i) x[i] = i % 3 == 0 ? -1.0f : 1.0f;
+    a = Quantize(type, x, w.n_in, 1);
+    return;
+  }
+  auto* blocks = reinterpret_cast<BlockQ8_K*>(a.rows.data());
+  for (int64_t b = 0; b < w.n_in / kQkK; ++b) {
+    blocks[b].d = 1.0f;
+    std::fill(std::begin(blocks[b].qs), std::end(blocks[b].qs), static_cast<int8_t>(-128));
+    std::fill(std::begin(blocks[b].bsums), std::end(blocks[b].bsums), static_cast<int16_t>(-2048));
+  }
+}
+
+// The AVX-512 VNNI GEMVs (natively where the CPU has AVX-512, and always over SIMDe's
+// emulation) equal the AVX2 GEMV bit for bit: 1 to 7 groups (pairs, two pairs per pass, a lone
+// last group), every split between two calls, and extreme values (MakeExtreme).
 TEST(PackedGemvTest, Avx512GemvEqualsAvx2Gemv) {
   if (!IsaAvailable(Isa::kAvx2)) GTEST_SKIP() << "this CPU has no AVX2";
   const KernelSet& scalar = KernelsFor(Isa::kScalar);
@@ -227,30 +269,14 @@ TEST(PackedGemvTest, Avx512GemvEqualsAvx2Gemv) {
     const char* name;
     internal::PackedGemmFn (*table)(TensorType);
   };
-  std::vector<Variant> variants = {{"avx512_emulated", internal::EmulatedAvx512PackedLegacyGemv}};
-  if (IsaAvailable(Isa::kAvx512)) variants.push_back({"avx512", internal::Avx512PackedLegacyGemv});
+  std::vector<Variant> variants = {{"avx512_emulated", internal::EmulatedAvx512PackedGemv}};
+  if (IsaAvailable(Isa::kAvx512)) variants.push_back({"avx512", internal::Avx512PackedGemv});
   for (TensorType type : kGemvTypes) {
-    if (IsKQuant(type)) continue;
     for (const Shape& shape : ShapesFor(type)) {
       for (bool extreme : {false, true}) {
         PackedWeight w = MakePacked(type, shape.n_in, shape.n_out, rng);
-        std::vector<float> x = RandomFloats(shape.n_in, rng);
-        if (extreme) {
-          std::vector<float> values(shape.n_in, type == TensorType::kQ8_0 ? 8.0f : 7.0f);
-          for (int64_t i = 0; i < shape.n_in; i += 32) values[i] = -8.0f;
-          std::vector<uint8_t> all;
-          for (auto& row : w.rows) {
-            row = QuantizedRow(scalar, type, values);
-            all.insert(all.end(), row.begin(), row.end());
-          }
-          const auto pack = internal::PackedKernelsFor(Isa::kAvx2, type).pack;
-          const uint64_t group_bytes = kPackRows * w.row_bytes;
-          for (int64_t g = 0; g < shape.n_out / kPackRows; ++g) {
-            pack(all.data() + g * group_bytes, w.row_bytes, w.packed.get() + g * group_bytes);
-          }
-          for (int64_t i = 0; i < shape.n_in; ++i) x[i] = i % 3 == 0 ? -1.0f : 1.0f;
-        }
-        const Activations a = Quantize(type, x, shape.n_in, 1);
+        Activations a = Quantize(type, RandomFloats(shape.n_in, rng), shape.n_in, 1);
+        if (extreme) MakeExtreme(w, a, scalar);
         const int64_t n_groups = shape.n_out / kPackRows;
         std::vector<float> expected(shape.n_out, NAN);
         RunPacked(internal::Avx2PackedGemv(type), w, a, 1, 0, n_groups, expected.data());
@@ -270,10 +296,12 @@ TEST(PackedGemvTest, Avx512GemvEqualsAvx2Gemv) {
       }
     }
   }
-  EXPECT_EQ(internal::EmulatedAvx512PackedLegacyGemv(TensorType::kQ4_K), nullptr);
+  EXPECT_EQ(internal::EmulatedAvx512PackedGemv(TensorType::kQ2_K), nullptr);
   if (IsaAvailable(Isa::kAvx512)) {
-    EXPECT_EQ(internal::PackedKernelsFor(Isa::kAvx512, TensorType::kQ4_0).gemv,
-              internal::Avx512PackedLegacyGemv(TensorType::kQ4_0));
+    for (TensorType type : {TensorType::kQ4_0, TensorType::kQ4_K}) {
+      EXPECT_EQ(internal::PackedKernelsFor(Isa::kAvx512, type).gemv,
+                internal::Avx512PackedGemv(type));
+    }
   }
 }
 
@@ -286,26 +314,35 @@ TEST(PackedGemvTest, OnlyPackedTypesHaveAGemv) {
 //   hearth_tests --gtest_also_run_disabled_tests --gtest_filter='*PackedGemvBench*'
 // Weight GB/s of one pass over distinct copies of a matrix (96 MB in all, beyond the 32 MB
 // L3), each copy's groups split in equal contiguous parts between the threads; GEMV against
-// the GEMM with one token, interleaved, best of 15 per round. The copies lie one after the
-// other, so a GEMV's prefetch past its part is not wasted as it can be in a model.
+// the GEMM with one token (HEARTH_BENCH_ISA=avx512: the AVX-512 GEMV against the AVX2 GEMV),
+// interleaved, best of 15 per round. A pass's time is its slowest thread's CPU time, so that
+// other work on the machine's cores does not count. The copies lie one after the other, so a
+// GEMV's prefetch past its part is not wasted as it can be in a model.
+
+double ThreadSeconds() {
+  timespec t;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+  return static_cast<double>(t.tv_sec) + 1e-9 * static_cast<double>(t.tv_nsec);
+}
 
 double PassGBs(const std::vector<PackedWeight>& copies, const Activations& a,
                internal::PackedGemmFn fn, int n_threads) {
-  using Clock = std::chrono::steady_clock;
   std::vector<float> y(copies[0].n_out);
   double best = 1e30;
   const int64_t n_groups = copies[0].n_out / kPackRows;
   for (int rep = 0; rep < 15; ++rep) {
-    const auto start = Clock::now();
+    std::vector<double> seconds(n_threads);
     std::vector<std::thread> threads;
     for (int i = 0; i < n_threads; ++i) {
       threads.emplace_back([&, i] {
         const int64_t g0 = n_groups * i / n_threads, g1 = n_groups * (i + 1) / n_threads;
+        const double start = ThreadSeconds();
         for (const PackedWeight& w : copies) RunPacked(fn, w, a, 1, g0, g1 - g0, y.data());
+        seconds[i] = ThreadSeconds() - start;
       });
     }
     for (auto& t : threads) t.join();
-    best = std::min(best, std::chrono::duration<double>(Clock::now() - start).count());
+    best = std::min(best, *std::max_element(seconds.begin(), seconds.end()));
   }
   return static_cast<double>(copies.size() * copies[0].n_out * copies[0].row_bytes) / best * 1e-9;
 }
@@ -346,6 +383,7 @@ TEST(PackedGemvBench, DISABLED_GemvAgainstGemmOneToken) {
     }
     copies.erase(copies.begin());  // the original, off the arena
     const Activations a = Quantize(type, RandomFloats(n_in, rng), n_in, 1);
+<<<<<<< HEAD
     // HEARTH_BENCH_ISA=avx512: the AVX-512 GEMV against the AVX2 one instead.
     const char* isa = std::getenv("HEARTH_BENCH_ISA");
     const bool avx512 = isa != nullptr && std::string(isa) == "avx512" &&
@@ -357,13 +395,26 @@ TEST(PackedGemvBench, DISABLED_GemvAgainstGemmOneToken) {
                                : internal::Avx2PackedGemv(type);
     const char* old_name = avx512 ? "avx2 gemv" : "gemm(1 token)";
     const char* new_name = avx512 ? "avx512 gemv" : "gemv";
+=======
+    const char* isa = std::getenv("HEARTH_BENCH_ISA");
+    const bool avx512 =
+        isa != nullptr && std::string(isa) == "avx512" && IsaAvailable(Isa::kAvx512);
+    const auto old_fn =
+        avx512 ? internal::Avx2PackedGemv(type) : internal::PackedKernelsFor(Isa::kAvx2, type).gemm;
+    const auto new_fn = avx512 ? internal::Avx512PackedGemv(type) : internal::Avx2PackedGemv(type);
+>>>>>>> kgemv
     for (int n_threads : {1, 2}) {
       for (int round = 0; round < 2; ++round) {
         const double old_gbs = PassGBs(copies, a, old_fn, n_threads);
         const double new_gbs = PassGBs(copies, a, new_fn, n_threads);
         fmt::print("{} GEMV {}x{} threads={}: {} {:.1f} GB/s, {} {:.1f} GB/s ({:.2f}x)\n",
+<<<<<<< HEAD
                    TensorTypeName(type), n_out, n_in, n_threads, new_name, new_gbs, old_name,
                    old_gbs, new_gbs / old_gbs);
+=======
+                   TensorTypeName(type), n_out, n_in, n_threads, avx512 ? "avx512 gemv" : "gemv",
+                   new_gbs, avx512 ? "avx2 gemv" : "gemm(1 token)", old_gbs, new_gbs / old_gbs);
+>>>>>>> kgemv
       }
     }
   }

@@ -12,7 +12,7 @@
 //    source runs and is tested against the scalar reference on CPUs without
 //    AVX-512 (quant_isa_test.cpp, quant_avx512_test.cpp).
 // One source, two compilations: kernels use HEARTH_AVX512_NS for their namespace
-// and HEARTH_AVX512_TYPE_KERNELS / HEARTH_AVX512_PACKED_LEGACY_GEMV / HEARTH_AVX512_DOT_F16_TILE
+// and HEARTH_AVX512_TYPE_KERNELS / HEARTH_AVX512_PACKED_GEMV / HEARTH_AVX512_DOT_F16_TILE
 // for the names of what they export.
 #pragma once
 
@@ -33,7 +33,7 @@
 
 #define HEARTH_AVX512_NS avx512_emulated
 #define HEARTH_AVX512_TYPE_KERNELS EmulatedAvx512TypeKernels
-#define HEARTH_AVX512_PACKED_LEGACY_GEMV EmulatedAvx512PackedLegacyGemv
+#define HEARTH_AVX512_PACKED_GEMV EmulatedAvx512PackedGemv
 #define HEARTH_AVX512_DOT_F16_TILE EmulatedDotF16TileAvx512
 
 namespace hearth::kernels::avx512_emulated {
@@ -83,7 +83,7 @@ static inline simde__m512 CvtEpi32Ps(simde__m512i v) {
 
 #define HEARTH_AVX512_NS avx512
 #define HEARTH_AVX512_TYPE_KERNELS Avx512TypeKernels
-#define HEARTH_AVX512_PACKED_LEGACY_GEMV Avx512PackedLegacyGemv
+#define HEARTH_AVX512_PACKED_GEMV Avx512PackedGemv
 #define HEARTH_AVX512_DOT_F16_TILE DotF16TileAvx512
 
 #endif
