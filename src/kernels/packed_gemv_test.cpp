@@ -383,38 +383,19 @@ TEST(PackedGemvBench, DISABLED_GemvAgainstGemmOneToken) {
     }
     copies.erase(copies.begin());  // the original, off the arena
     const Activations a = Quantize(type, RandomFloats(n_in, rng), n_in, 1);
-<<<<<<< HEAD
-    // HEARTH_BENCH_ISA=avx512: the AVX-512 GEMV against the AVX2 one instead.
-    const char* isa = std::getenv("HEARTH_BENCH_ISA");
-    const bool avx512 = isa != nullptr && std::string(isa) == "avx512" &&
-                        IsaAvailable(Isa::kAvx512) &&
-                        internal::PackedKernelsFor(Isa::kAvx512, type).gemv != nullptr;
-    const auto old_fn =
-        avx512 ? internal::Avx2PackedGemv(type) : internal::PackedKernelsFor(Isa::kAvx2, type).gemm;
-    const auto new_fn = avx512 ? internal::PackedKernelsFor(Isa::kAvx512, type).gemv
-                               : internal::Avx2PackedGemv(type);
-    const char* old_name = avx512 ? "avx2 gemv" : "gemm(1 token)";
-    const char* new_name = avx512 ? "avx512 gemv" : "gemv";
-=======
     const char* isa = std::getenv("HEARTH_BENCH_ISA");
     const bool avx512 =
         isa != nullptr && std::string(isa) == "avx512" && IsaAvailable(Isa::kAvx512);
     const auto old_fn =
         avx512 ? internal::Avx2PackedGemv(type) : internal::PackedKernelsFor(Isa::kAvx2, type).gemm;
     const auto new_fn = avx512 ? internal::Avx512PackedGemv(type) : internal::Avx2PackedGemv(type);
->>>>>>> kgemv
     for (int n_threads : {1, 2}) {
       for (int round = 0; round < 2; ++round) {
         const double old_gbs = PassGBs(copies, a, old_fn, n_threads);
         const double new_gbs = PassGBs(copies, a, new_fn, n_threads);
         fmt::print("{} GEMV {}x{} threads={}: {} {:.1f} GB/s, {} {:.1f} GB/s ({:.2f}x)\n",
-<<<<<<< HEAD
-                   TensorTypeName(type), n_out, n_in, n_threads, new_name, new_gbs, old_name,
-                   old_gbs, new_gbs / old_gbs);
-=======
                    TensorTypeName(type), n_out, n_in, n_threads, avx512 ? "avx512 gemv" : "gemv",
                    new_gbs, avx512 ? "avx2 gemv" : "gemm(1 token)", old_gbs, new_gbs / old_gbs);
->>>>>>> kgemv
       }
     }
   }
