@@ -279,7 +279,9 @@ void PairTimesTiles(const uint8_t* unpacked, const uint8_t* group0, const uint8_
                      unpacked + issued_block * kPairBlockBytes);
     if (++issued_block == n_blocks) issued_block = 0;
   };
-  const auto finish = [&](int64_t i, const int32_t* product) __attribute__((always_inline)) {
+  // acc is passed, not captured: a closure holding its address keeps it out of registers.
+  const auto finish = [&](int64_t i, const int32_t* product, __m512(&acc)[16])
+      __attribute__((always_inline)) {
     Epilogue<T>(product, group0, group1, s, finished_block, act.d.data() + i * kTileTokens,
                 act.s.data() + i * kTileTokens, acc);
     if (++finished_block < n_blocks) return;
@@ -292,22 +294,22 @@ void PairTimesTiles(const uint8_t* unpacked, const uint8_t* group0, const uint8_
       acc[t] = _mm512_setzero_ps();
     }
   };
-  const auto step = [&]<int kC>(int64_t i) __attribute__((always_inline)) {
-    StoreProduct<kC>(c[i % 2]);
+  const auto step = [&]<int kC>(int64_t i, __m512(&acc)[16]) __attribute__((always_inline)) {
     if (i + kLookahead < n_steps) issue.template operator()<(kC + kLookahead) % 4>(i + kLookahead);
-    if (i > 0) finish(i - 1, c[(i - 1) % 2]);
+    StoreProduct<kC>(c[i % 2]);
+    if (i > 0) finish(i - 1, c[(i - 1) % 2], acc);
   };
   static_assert(kLookahead == 3);
   issue.template operator()<0>(0);
   if (n_steps > 1) issue.template operator()<1>(1);
   if (n_steps > 2) issue.template operator()<2>(2);
   for (int64_t i = 0; i < n_steps; i += 4) {
-    step.template operator()<0>(i);
-    if (i + 1 < n_steps) step.template operator()<1>(i + 1);
-    if (i + 2 < n_steps) step.template operator()<2>(i + 2);
-    if (i + 3 < n_steps) step.template operator()<3>(i + 3);
+    step.template operator()<0>(i, acc);
+    if (i + 1 < n_steps) step.template operator()<1>(i + 1, acc);
+    if (i + 2 < n_steps) step.template operator()<2>(i + 2, acc);
+    if (i + 3 < n_steps) step.template operator()<3>(i + 3, acc);
   }
-  finish(n_steps - 1, c[(n_steps - 1) % 2]);
+  finish(n_steps - 1, c[(n_steps - 1) % 2], acc);
 }
 
 // This thread's buffer for a group pair's unpacked blocks.
