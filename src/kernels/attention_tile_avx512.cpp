@@ -5,8 +5,8 @@
 // i + 1's with the same f32 row (its 8 values broadcast to both halves), so every lane sees the
 // FMAs of DotF16TileAvx2's lane in the same order, and each half is reduced in that kernel's
 // order (attention_reduce_avx2.h): the results equal it bit for bit, with half the FMA and
-// conversion instructions. Register tile: 8 fp16 rows (4 registers, each fp16 value converted
-// once) x 3 f32 rows = 12 accumulators. Rows past the last multiple of 8 go to the AVX2 kernel.
+// conversion instructions. Register tile: 4 fp16 rows (2 registers, each fp16 value converted
+// once) x 6 f32 rows = 12 accumulators. Rows past the last multiple of 4 go to the AVX2 kernel.
 //
 // Compiled twice like every *_avx512.cpp file (simd_avx512.h): natively for libhearth and
 // over SIMDe's emulation for the tests.
@@ -31,11 +31,8 @@ inline __m512 LoadHalfPair(const uint16_t* p0, const uint16_t* p1) {
   return _mm512_cvtph_ps(_mm256_inserti128_si256(_mm256_castsi128_si256(lo), hi, 1));
 }
 
-// 8 floats at p in both halves.
-inline __m512 LoadTwice(const float* p) {
-  const __m256 v = _mm256_loadu_ps(p);
-  return _mm512_insertf32x8(_mm512_castps256_ps512(v), v, 1);
-}
+// 8 floats at p in both halves (a load-port broadcast: no shuffle).
+inline __m512 LoadTwice(const float* p) { return _mm512_broadcast_f32x8(_mm256_loadu_ps(p)); }
 
 inline __m256 LowHalf(__m512 v) { return _mm512_castps512_ps256(v); }
 // (Through the f64 view: SIMDe 0.7.4 has no _mm512_extractf32x8_ps.)
@@ -43,46 +40,56 @@ inline __m256 HighHalf(__m512 v) {
   return _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1));
 }
 
-// c[j][i0 + i] for i < 8, j < RB: 8 fp16 rows of `a` against RB f32 rows.
+// c[j][i0 + i] for i < 4, j < RB: 4 fp16 rows of `a` (2 registers, each value converted once)
+// against RB f32 rows (up to 6: 12 accumulators). Few fp16 rows and many f32 rows per tile keep
+// the conversions and lane inserts, which share a port with the FMAs, to 2 per 2 * RB FMAs.
 template <int RB>
-void Tile8(const uint16_t* a, int64_t lda, const float* const* b, int64_t n, float* const* c,
+void Tile4(const uint16_t* a, int64_t lda, const float* const* b, int64_t n, float* const* c,
            int64_t i0) {
-  __m512 acc[4][RB];
-  for (int p = 0; p < 4; ++p) {
+  __m512 acc[2][RB];
+  for (int p = 0; p < 2; ++p) {
     for (int j = 0; j < RB; ++j) acc[p][j] = _mm512_setzero_ps();
   }
   for (int64_t k = 0; k < n; k += 8) {
-    __m512 bv[RB];
-    for (int j = 0; j < RB; ++j) bv[j] = LoadTwice(b[j] + k);
-    for (int p = 0; p < 4; ++p) {
-      const __m512 av = LoadHalfPair(a + 2 * p * lda + k, a + (2 * p + 1) * lda + k);
-      for (int j = 0; j < RB; ++j) acc[p][j] = _mm512_fmadd_ps(av, bv[j], acc[p][j]);
+    const __m512 a01 = LoadHalfPair(a + k, a + lda + k);
+    const __m512 a23 = LoadHalfPair(a + 2 * lda + k, a + 3 * lda + k);
+    for (int j = 0; j < RB; ++j) {
+      const __m512 bv = LoadTwice(b[j] + k);
+      acc[0][j] = _mm512_fmadd_ps(a01, bv, acc[0][j]);
+      acc[1][j] = _mm512_fmadd_ps(a23, bv, acc[1][j]);
     }
   }
   for (int j = 0; j < RB; ++j) {
-    // Rows 0-3 reduce into the low half of r, rows 4-7 into the high half.
-    const __m256 r = ops::internal::ReduceFourPairs(
-        LowHalf(acc[0][j]), HighHalf(acc[0][j]), LowHalf(acc[1][j]), HighHalf(acc[1][j]),
-        LowHalf(acc[2][j]), HighHalf(acc[2][j]), LowHalf(acc[3][j]), HighHalf(acc[3][j]));
-    _mm256_storeu_ps(c[j] + i0, r);
+    // Rows 0-3, each reduced in DotF16TileAvx2's order.
+    _mm_storeu_ps(c[j] + i0, ops::internal::ReduceFour(LowHalf(acc[0][j]), HighHalf(acc[0][j]),
+                                                       LowHalf(acc[1][j]), HighHalf(acc[1][j])));
   }
 }
 
 void DotF16Tile(const uint16_t* a, int64_t lda, int64_t n_a, const float* const* b, int64_t n_b,
                 int64_t n, float* const* c) {
   int64_t i = 0;
-  for (; i + 8 <= n_a; i += 8) {
-    for (int64_t j = 0; j < n_b; j += 3) {
-      const uint16_t* rows = a + i * lda;
-      switch (std::min<int64_t>(3, n_b - j)) {
+  for (; i + 4 <= n_a; i += 4) {
+    const uint16_t* rows = a + i * lda;
+    for (int64_t j = 0; j < n_b; j += 6) {
+      switch (std::min<int64_t>(6, n_b - j)) {
+        case 6:
+          Tile4<6>(rows, lda, b + j, n, c + j, i);
+          break;
+        case 5:
+          Tile4<5>(rows, lda, b + j, n, c + j, i);
+          break;
+        case 4:
+          Tile4<4>(rows, lda, b + j, n, c + j, i);
+          break;
         case 3:
-          Tile8<3>(rows, lda, b + j, n, c + j, i);
+          Tile4<3>(rows, lda, b + j, n, c + j, i);
           break;
         case 2:
-          Tile8<2>(rows, lda, b + j, n, c + j, i);
+          Tile4<2>(rows, lda, b + j, n, c + j, i);
           break;
         default:
-          Tile8<1>(rows, lda, b + j, n, c + j, i);
+          Tile4<1>(rows, lda, b + j, n, c + j, i);
       }
     }
   }
