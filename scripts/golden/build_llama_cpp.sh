@@ -11,9 +11,18 @@
 # binding; pip-building the sdist would compile llama.cpp a second time).
 #
 # Usage: scripts/golden/build_llama_cpp.sh [-jN]   (default -j2, runs under `nice -n 10`)
+#        scripts/golden/build_llama_cpp.sh --no-amx [-jN]
+#   --no-amx: only llama-bench, in build-noamx/, with the CPU's AVX-512 features named one by one
+#   instead of -march=native, so ggml's AMX kernels are left out (on some virtual machines they
+#   die with SIGILL: see docs/PERFORMANCE.md); ggml's AVX-512 repacked GEMMs stay in.
 set -euo pipefail
 
 LLAMA_CPP_PYTHON_VERSION="0.3.36"
+NO_AMX=0
+if [[ "${1:-}" == "--no-amx" ]]; then
+  NO_AMX=1
+  shift
+fi
 JOBS="${1:--j2}"
 CACHE="${HOME}/.cache/hearth"
 ROOT="${CACHE}/llama.cpp-${LLAMA_CPP_PYTHON_VERSION}"
@@ -32,6 +41,20 @@ if [[ ! -d "${SDIST}/vendor/llama.cpp" ]]; then
   tar xzf "${tarball}" -C "${tmp}"
   mv "${tmp}/llama_cpp_python-${LLAMA_CPP_PYTHON_VERSION}" "${SDIST}"
   rmdir "${tmp}"
+fi
+
+if (( NO_AMX )); then
+  cmake -S "${SDIST}/vendor/llama.cpp" -B "${ROOT}/build-noamx" -G Ninja \
+    -DCMAKE_BUILD_TYPE=Release -DBUILD_SHARED_LIBS=ON -DGGML_NATIVE=OFF \
+    -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON -DGGML_AVX_VNNI=ON \
+    -DGGML_AVX512=ON -DGGML_AVX512_VBMI=ON -DGGML_AVX512_VNNI=ON -DGGML_AVX512_BF16=ON \
+    -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF \
+    -DLLAMA_CURL=OFF -DLLAMA_OPENSSL=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF \
+    -DLLAMA_BUILD_SERVER=OFF -DLLAMA_BUILD_APP=OFF -DLLAMA_BUILD_UI=OFF \
+    -DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache
+  time nice -n 10 cmake --build "${ROOT}/build-noamx" "${JOBS}" --target llama-bench
+  echo "llama.cpp without AMX ready: ${ROOT}/build-noamx/bin/llama-bench"
+  exit 0
 fi
 
 # Shared libraries so the Python binding can load libllama.so; native CPU flags like the

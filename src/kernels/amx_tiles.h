@@ -33,13 +33,18 @@ inline void SetTile(TileConfig& c, int i, int rows, int colsb) {
   c.colsb[i] = static_cast<uint16_t>(colsb);
 }
 
-// Loads `config` on this thread unless it is already the thread's configuration (LDTILECFG
-// zeroes every tile, and costs more than a comparison).
-inline void ConfigureTiles(const TileConfig& config) {
-  thread_local const TileConfig* loaded = nullptr;
-  if (loaded == &config) return;
-  _tile_loadconfig(&config);
-  loaded = &config;
-}
+// The tiles of one kernel call: LDTILECFG on entry, TILERELEASE on exit. Configuring on every
+// call (tens of cycles, against a call's milliseconds) instead of once per thread keeps a
+// kernel independent of whatever configuration another piece of code in the thread, or an
+// environment that does not preserve the tile state (seen with another engine's AMX kernels
+// on a virtual machine), left behind; releasing returns the tile state to its initial, empty
+// form, which the OS then need not save on context switches.
+class TileScope {
+ public:
+  explicit TileScope(const TileConfig& config) { _tile_loadconfig(&config); }
+  ~TileScope() { _tile_release(); }
+  TileScope(const TileScope&) = delete;
+  TileScope& operator=(const TileScope&) = delete;
+};
 
 }  // namespace hearth::kernels::amx

@@ -411,7 +411,7 @@ void AmxGemm(const PackedGemmArgs& g) {
   const int64_t n_pairs = g.n_groups / 2;
   const int64_t full_tokens = g.n_tokens / kTileTokens * kTileTokens;
   if (n_pairs == 0 || full_tokens == 0) return fallback(g);
-  ConfigureTiles(Config());
+  const TileScope tile_scope(Config());
   alignas(64) static thread_local Tiled<kType> range[kRangeSuperBlocks];
   // Ranges outermost: the range's activations (512 tokens: 300 KB) stay in L2 for every pair.
   for (int64_t b0 = 0; b0 < g.n_blocks; b0 += kRangeSuperBlocks) {

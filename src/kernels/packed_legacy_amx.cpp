@@ -326,7 +326,7 @@ void PackedGemm(const PackedGemmArgs& g) {
     avx2_gemm(g);
     return;
   }
-  ConfigureTiles(LegacyTileConfig());
+  const TileScope tile_scope(LegacyTileConfig());
   const GemmActivations& act = *g.act;
   const LegacySections s = internal::LegacySectionsOf(T::kType, g.n_blocks);
   thread_local TiledActivations tiled;
