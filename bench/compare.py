@@ -83,16 +83,25 @@ def main():
     parser.add_argument("--json", help="write all raw results here")
     parser.add_argument("--baseline", help="another hearth binary (e.g. an older build), run as "
                         "the engine 'hearth-base' for before/after ratios")
+    parser.add_argument("--llama-bin", type=Path, default=LLAMA_BIN,
+                        help="llama.cpp's bin directory (default: the reference build; "
+                        "scripts/golden/build_llama_cpp.sh --no-amx makes build-noamx/bin)")
+    parser.add_argument("--extra-llama-bin", type=Path,
+                        help="another llama.cpp bin directory, run as the engine 'llama.cpp-2'")
+    parser.add_argument("--keep-going", action="store_true",
+                        help="record a failed run (e.g. a crash) as missing instead of stopping")
     args = parser.parse_args()
 
     hearth = find_hearth(args.hearth)
     engines = {"hearth": lambda m: hearth_cmd(hearth, m, args)}
     if args.baseline:
         engines["hearth-base"] = lambda m: hearth_cmd(Path(args.baseline), m, args)
-    if (LLAMA_BIN / "llama-bench").exists():
-        engines["llama.cpp"] = lambda m: llama_bench_cmd(LLAMA_BIN, m, args)
+    if (args.llama_bin / "llama-bench").exists():
+        engines["llama.cpp"] = lambda m: llama_bench_cmd(args.llama_bin, m, args)
     else:
-        sys.exit(f"{LLAMA_BIN / 'llama-bench'} missing: run scripts/golden/build_llama_cpp.sh")
+        sys.exit(f"{args.llama_bin / 'llama-bench'} missing: run scripts/golden/build_llama_cpp.sh")
+    if args.extra_llama_bin:
+        engines["llama.cpp-2"] = lambda m: llama_bench_cmd(args.extra_llama_bin, m, args)
     if (IK_BIN / "llama-bench").exists():
         engines["ik_llama.cpp"] = lambda m: llama_bench_cmd(IK_BIN, m, args)
 
@@ -110,7 +119,13 @@ def main():
                 load = os.getloadavg()[0]
                 loads.append(load)
                 print(f"# load {load:.2f} {name}: {' '.join(cmd)}", file=sys.stderr, flush=True)
-                results = run_json(cmd, env)
+                try:
+                    results = run_json(cmd, env)
+                except RuntimeError as error:
+                    if not args.keep_going:
+                        raise
+                    print(f"# {name} failed: {str(error).splitlines()[0]}", file=sys.stderr)
+                    results = []
                 raw.append({"engine": name, "model": str(model), "round": round_index,
                             "load1": load, "results": results})
                 for key, value in split_tests(results).items():
