@@ -44,6 +44,8 @@ def main():
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("-t", type=int, default=2)
     parser.add_argument("--hearth", default=str(REPO / "build" / "release" / "hearth"))
+    parser.add_argument("--llama-bin", type=Path, default=LLAMA_BIN,
+                        help="llama.cpp's bin directory (e.g. build-noamx/bin)")
     args = parser.parse_args()
     n_prompt = len(subprocess.run([args.hearth, "tokenize", args.model, PROMPT], check=True,
                                   capture_output=True, text=True).stdout.split())
@@ -51,9 +53,9 @@ def main():
         # -c 32: a context just big enough, as llama-bench sizes its own to the test.
         "hearth": ([args.hearth, "run", args.model, "--raw", "-p", PROMPT, "-n", "1", "--temp", "0",
                     "-c", "32", "-t", str(args.t)], None),
-        "llama.cpp": ([str(LLAMA_BIN / "llama-bench"), "-m", args.model, "-p", "0", "-n", "0",
+        "llama.cpp": ([str(args.llama_bin / "llama-bench"), "-m", args.model, "-p", "0", "-n", "0",
                        "-pg", "16,1", "-r", "1", "--no-warmup", "-t", str(args.t)],
-                      dict(os.environ, LD_LIBRARY_PATH=str(LLAMA_BIN))),
+                      dict(os.environ, LD_LIBRARY_PATH=str(args.llama_bin))),
     }
     samples = {name: [] for name in engines}
     loads = []
