@@ -40,13 +40,13 @@ using internal::GemmActivations;
 using internal::LegacySections;
 using internal::PackedGemmArgs;
 
-// Pairs of row groups per pass: two independent pairs keep more loads and dependency chains in
-// flight.
-constexpr int kPairs = 2;
-// The K-quants take one pair per pass: in a model (rand-llama-1b Q4_K_M, one thread, weights not
-// on huge pages) two pairs made Q4_K's GEMV 0.84x the AVX2 one's tokens/s, one pair 1.16x,
-// although two pairs measured faster in the microbenchmark (huge pages, 1.1x).
-constexpr int kKQuantPairs = 1;
+// Pairs of row groups per pass. One: in the models two pairs per pass lost to the AVX2 GEMV
+// (rand-llama-1b Q4_0 tg 30.8 vs 33.6 tok/s, 2 threads; Q4_K 0.84x on one thread), one pair
+// matches or beats it (1B Q4_0 33.6 vs 33.5, SmolLM2 Q8_0 +5-10%, Q4_K 1.16x), although two
+// pairs measured faster in the microbenchmark (1.1x): the model's weights are on huge pages too
+// (AnonHugePages covers the arena), so the cause is not the TLB; more concurrent streams per
+// core than the prefetch cursor keeps ahead of is the likelier one (not verified: no PMU here).
+constexpr int kPairs = 1;
 
 inline void PrefetchRange(const uint8_t* base, uint64_t from, uint64_t to) {
   const uintptr_t address = reinterpret_cast<uintptr_t>(base);
@@ -444,7 +444,7 @@ void Q6KPairs(const uint8_t* w, uint64_t group_bytes, int64_t n_sb, const BlockQ
 template <TensorType kT>
 void KQuantGemv(const PackedGemmArgs& a) {
   const auto* y = reinterpret_cast<const BlockQ8_K*>(a.act_rows);
-  PairedGemv<kT, kKQuantPairs>(a, [&](auto pairs, int64_t grp) {
+  PairedGemv<kT, kPairs>(a, [&](auto pairs, int64_t grp) {
     constexpr int kP = decltype(pairs)::value;
     const uint8_t* w = a.w + grp * a.group_bytes;
     float* out = a.y + grp * kPackRows;
