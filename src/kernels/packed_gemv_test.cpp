@@ -298,7 +298,7 @@ TEST(PackedGemvTest, Avx512GemvEqualsAvx2Gemv) {
   }
   EXPECT_EQ(internal::EmulatedAvx512PackedGemv(TensorType::kQ2_K), nullptr);
   if (IsaAvailable(Isa::kAvx512)) {
-    for (TensorType type : {TensorType::kQ4_0, TensorType::kQ4_K}) {
+    for (TensorType type : kGemvTypes) {
       EXPECT_EQ(internal::PackedKernelsFor(Isa::kAvx512, type).gemv,
                 internal::Avx512PackedGemv(type));
     }
