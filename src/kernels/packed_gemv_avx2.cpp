@@ -35,17 +35,6 @@ using internal::PackedGemmArgs;
 // ties it with; 3 and 4 are no better).
 constexpr int kGroups = 2;
 
-// Prefetches the cache lines of the bytes [base + from, base + to). The
-// addresses may lie past the caller's weights (the pass after the last): they are computed
-// as integers, since pointer arithmetic past an object is undefined, and a prefetch never
-// faults.
-inline void PrefetchRange(const uint8_t* base, uint64_t from, uint64_t to) {
-  const uintptr_t address = reinterpret_cast<uintptr_t>(base);
-  for (uint64_t offset = from; offset < to; offset += 64) {
-    _mm_prefetch(reinterpret_cast<const char*>(address + offset), _MM_HINT_T0);
-  }
-}
-
 // --- legacy types (layout: packed_legacy.h) ---------------------------------------------
 
 // The integer block dot products of one block of G groups (group g's values at qs[g])

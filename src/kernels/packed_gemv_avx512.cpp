@@ -16,10 +16,9 @@
 //
 // Compiled twice like every *_avx512.cpp file (simd_avx512.h): natively for libhearth and
 // over SIMDe's emulation for the tests.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#endif
+// clang-format off (before every other include: it silences a GCC false positive in them)
+#include "kernels/avx512_gcc_warnings.h"
+// clang-format on
 
 #include <algorithm>
 #include <cstring>
@@ -31,10 +30,13 @@
 #include "kernels/packed_kquant.h"
 #include "kernels/packed_legacy.h"
 #include "kernels/quant_blocks.h"
+#include "kernels/simd_avx2.h"
 #include "kernels/simd_avx512.h"
 
 namespace hearth::kernels::HEARTH_AVX512_NS {
 namespace {
+
+using avx2::PrefetchRange;
 
 using internal::GemmActivations;
 using internal::LegacySections;
@@ -47,13 +49,6 @@ using internal::PackedGemmArgs;
 // (AnonHugePages covers the arena), so the cause is not the TLB; more concurrent streams per
 // core than the prefetch cursor keeps ahead of is the likelier one (not verified: no PMU here).
 constexpr int kPairs = 1;
-
-inline void PrefetchRange(const uint8_t* base, uint64_t from, uint64_t to) {
-  const uintptr_t address = reinterpret_cast<uintptr_t>(base);
-  for (uint64_t offset = from; offset < to; offset += 64) {
-    _mm_prefetch(reinterpret_cast<const char*>(address + offset), _MM_HINT_T0);
-  }
-}
 
 // 32 bytes at p0 (the first group of a pair) in lanes 0-7, 32 at p1 in lanes 8-15.
 inline __m512i LoadPair(const uint8_t* p0, const uint8_t* p1) {

@@ -25,12 +25,9 @@
 // tiles, stay in L2), then pairs of groups (the range's B planes unpacked into L1, 24-32 KB),
 // then tiles of 16 tokens. Batches under 16 tokens, the token tail (n_tokens % 16) and an odd
 // last group go to the AVX2 GEMM (the same numerics per output).
-// GCC 12 reports -Wuninitialized inside its own AVX-512 intrinsics (they start from
-// _mm512_undefined_*() on purpose): a known false positive, silenced as in quant_avx512.cpp.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#endif
+// clang-format off (before every other include: it silences a GCC false positive in them)
+#include "kernels/avx512_gcc_warnings.h"
+// clang-format on
 
 #include <immintrin.h>
 

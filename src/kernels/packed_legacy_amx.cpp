@@ -21,12 +21,9 @@
 // the token tiles. A token tail (n_tokens % 16) runs
 // from a zero-padded copy of its activations; batches under 16 tokens (decode steps) and an odd
 // last row group take the AVX2 kernels.
-// GCC 12 reports -Wmaybe-uninitialized inside its own AVX-512 intrinsics (they start from
-// _mm512_undefined_*() on purpose): a known false positive, silenced as in quant_avx512.cpp.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#endif
+// clang-format off (before every other include: it silences a GCC false positive in them)
+#include "kernels/avx512_gcc_warnings.h"
+// clang-format on
 
 #include <immintrin.h>
 

@@ -179,6 +179,24 @@ TestWeight WeightFromRows(TensorType type, int64_t n_in,
   return w;
 }
 
+// n_out rows of n_in values of `type`: random, or (extreme) the rows that bound the int16 pair
+// sums: per block one value at the most negative level and the others at the top level.
+std::vector<std::vector<uint8_t>> TestRows(TensorType type, int64_t n_in, int64_t n_out,
+                                           bool extreme, std::mt19937& rng) {
+  const KernelSet& scalar = KernelsFor(Isa::kScalar);
+  std::vector<std::vector<uint8_t>> rows;
+  for (int64_t r = 0; r < n_out; ++r) {
+    if (!extreme) {
+      rows.push_back(RandomRow(type, n_in, rng));
+      continue;
+    }
+    std::vector<float> values(n_in, type == TensorType::kQ8_0 ? 8.0f : 7.0f);
+    for (int64_t i = 0; i < n_in; i += 32) values[i] = -8.0f;
+    rows.push_back(QuantizedRow(scalar, type, values));
+  }
+  return rows;
+}
+
 // With many row groups per call the GEMM expands each token tile's activations once per range
 // of blocks and shares them across the groups; with few it broadcasts in place. Both must give
 // the scalar vec_dot's value per output, and the same bits as each other, for every tile edge
@@ -193,17 +211,7 @@ TEST(PackedTest, ExpandedAndInPlaceTilesMatchScalarVecDot) {
   const int64_t n_in = 32 * 30, n_out = 72;  // 30 blocks (3 ranges), 9 groups
   for (TensorType type : kLegacyTypes) {
     for (bool extreme : {false, true}) {
-      std::vector<std::vector<uint8_t>> rows;
-      for (int64_t r = 0; r < n_out; ++r) {
-        if (!extreme) {
-          rows.push_back(RandomRow(type, n_in, rng));
-          continue;
-        }
-        // Per block: one value at the most negative level, the others at the top level.
-        std::vector<float> values(n_in, type == TensorType::kQ8_0 ? 8.0f : 7.0f);
-        for (int64_t i = 0; i < n_in; i += 32) values[i] = -8.0f;
-        rows.push_back(QuantizedRow(scalar, type, values));
-      }
+      const std::vector<std::vector<uint8_t>> rows = TestRows(type, n_in, n_out, extreme, rng);
       const TestWeight w = WeightFromRows(type, n_in, rows, pool);
       const std::vector<std::vector<uint8_t>> first_rows(rows.begin(), rows.begin() + 24);
       const TestWeight few = WeightFromRows(type, n_in, first_rows, pool);  // 3 groups: in place
@@ -366,10 +374,9 @@ TEST(PackedTest, MatMulManyEqualsOneMatMulPerProduct) {
 // The AMX GEMM (Isa::kAvx512 where the CPU has AMX) equals the AVX2 packed GEMM bit for bit:
 // token counts around the 16-token tile (under a tile, a tail, several tiles), odd and even row
 // group counts (an odd last group goes to AVX2), 1-3 threads (other group splits), odd and even
-// block counts (two blocks in flight), and the extreme values of ExpandedAndInPlaceTiles.
+// block counts (the software pipeline's edges), and the extreme values of ExpandedAndInPlaceTiles.
 TEST(PackedTest, AmxGemmEqualsAvx2Gemm) {
   if (!internal::AmxAvailable()) GTEST_SKIP() << "this CPU (or OS) offers no AMX-INT8";
-  const KernelSet& scalar = KernelsFor(Isa::kScalar);
   std::mt19937 rng(8);
   ThreadPool setup(1);
   for (TensorType type : kLegacyTypes) {
@@ -378,16 +385,7 @@ TEST(PackedTest, AmxGemmEqualsAvx2Gemm) {
         << TensorTypeName(type) << ": AVX-512 prompts must take the AMX GEMM";
     for (auto [n_in, n_out] : {std::pair<int64_t, int64_t>{32 * 7, 24}, {576, 48}, {96, 8}}) {
       for (bool extreme : {false, true}) {
-        std::vector<std::vector<uint8_t>> rows;
-        for (int64_t r = 0; r < n_out; ++r) {
-          if (!extreme) {
-            rows.push_back(RandomRow(type, n_in, rng));
-            continue;
-          }
-          std::vector<float> values(n_in, type == TensorType::kQ8_0 ? 8.0f : 7.0f);
-          for (int64_t i = 0; i < n_in; i += 32) values[i] = -8.0f;
-          rows.push_back(QuantizedRow(scalar, type, values));
-        }
+        const std::vector<std::vector<uint8_t>> rows = TestRows(type, n_in, n_out, extreme, rng);
         const TestWeight w = WeightFromRows(type, n_in, rows, setup);
         for (int64_t n_tokens : {1, 15, 16, 17, 31, 32, 33, 50}) {
           std::vector<float> x = RandomFloats(n_in * n_tokens, rng);

@@ -7,14 +7,9 @@
 // int32, no int16 saturation). The int32 lanes and the float accumulation
 // match the AVX2 kernels (and so ggml's AVX2 code, which llama.cpp also runs
 // on AVX-512 CPUs for these types).
-// GCC 12 reports -Wuninitialized inside its own AVX-512 intrinsics (they
-// start from _mm512_undefined_*() on purpose); the warning is a known false
-// positive, silenced for this file only. Clang neither needs this nor knows
-// -Wmaybe-uninitialized (an unknown warning group is an error under -Werror).
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#endif
+// clang-format off (before every other include: it silences a GCC false positive in them)
+#include "kernels/avx512_gcc_warnings.h"
+// clang-format on
 
 #include "kernels/float16.h"
 #include "kernels/kernel_registry.h"
