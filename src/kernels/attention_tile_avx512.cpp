@@ -19,16 +19,10 @@
 #include "kernels/attention_reduce_avx2.h"
 #include "kernels/ops.h"
 #include "kernels/simd_avx512.h"
+#include "kernels/simd_pairs_avx512.h"
 
 namespace hearth::kernels::HEARTH_AVX512_NS {
 namespace {
-
-// fp16 rows p0 and p1 (8 values each) as 16 floats: p0's in lanes 0-7.
-inline __m512 LoadHalfPair(const uint16_t* p0, const uint16_t* p1) {
-  const __m128i lo = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p0));
-  const __m128i hi = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p1));
-  return _mm512_cvtph_ps(_mm256_inserti128_si256(_mm256_castsi128_si256(lo), hi, 1));
-}
 
 // 8 floats at p in both halves (a load-port broadcast: no shuffle).
 inline __m512 LoadTwice(const float* p) { return _mm512_broadcast_f32x8(_mm256_loadu_ps(p)); }
@@ -50,8 +44,8 @@ void Tile4(const uint16_t* a, int64_t lda, const float* const* b, int64_t n, flo
     for (int j = 0; j < RB; ++j) acc[p][j] = _mm512_setzero_ps();
   }
   for (int64_t k = 0; k < n; k += 8) {
-    const __m512 a01 = LoadHalfPair(a + k, a + lda + k);
-    const __m512 a23 = LoadHalfPair(a + 2 * lda + k, a + 3 * lda + k);
+    const __m512 a01 = LoadHalvesPair(a + k, a + lda + k);
+    const __m512 a23 = LoadHalvesPair(a + 2 * lda + k, a + 3 * lda + k);
     for (int j = 0; j < RB; ++j) {
       const __m512 bv = LoadTwice(b[j] + k);
       acc[0][j] = _mm512_fmadd_ps(a01, bv, acc[0][j]);

@@ -184,6 +184,7 @@ void TileSoftmax(float* row, int32_t lo, int32_t p1, int64_t base, int64_t p_beg
                               probs + rel(begin));
   std::fill(probs + rel(end), probs + rel(p_end), 0.0f);
 }
+
 // The tile kernel of this CPU: DotF16TileAvx512 and DotF16TileAvx2 give the same bits.
 void DotF16Tile(const uint16_t* a, int64_t lda, int64_t n_a, const float* const* b, int64_t n_b,
                 int64_t n, float* const* c) {

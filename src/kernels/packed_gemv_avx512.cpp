@@ -32,6 +32,7 @@
 #include "kernels/quant_blocks.h"
 #include "kernels/simd_avx2.h"
 #include "kernels/simd_avx512.h"
+#include "kernels/simd_pairs_avx512.h"
 
 namespace hearth::kernels::HEARTH_AVX512_NS {
 namespace {
@@ -40,9 +41,7 @@ namespace {
 // this Intel Xeon, 2 threads, rand-llama-1b tg went from 37.6 to 44.3 tok/s (Q4_0: 73% -> 88% of
 // the read bandwidth) and 40.8 to 46.3 (Q4_K_M), SmolLM2 (weights in L3) unchanged. L1's few
 // fill buffers are left to the demand loads; L2 has far more outstanding misses.
-inline void PrefetchRange(const uint8_t* base, uint64_t from, uint64_t to) {
-  avx2::PrefetchRangeToL2(base, from, to);
-}
+constexpr auto kPrefetchLevel = avx2::CacheLevel::kL2;
 
 using internal::GemmActivations;
 using internal::LegacySections;
@@ -55,25 +54,6 @@ using internal::PackedGemmArgs;
 // (AnonHugePages covers the arena), so the cause is not the TLB; more concurrent streams per
 // core than the prefetch cursor keeps ahead of is the likelier one (not verified: no PMU here).
 constexpr int kPairs = 1;
-
-// 32 bytes at p0 (the first group of a pair) in lanes 0-7, 32 at p1 in lanes 8-15.
-inline __m512i LoadPair(const uint8_t* p0, const uint8_t* p1) {
-  const __m256i lo = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p0));
-  const __m256i hi = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p1));
-  return _mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1);
-}
-
-// 16 bytes at p0 in bytes 0-15, 16 at p1 in bytes 16-31.
-inline __m256i LoadPair16(const uint8_t* p0, const uint8_t* p1) {
-  const __m128i lo = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p0));
-  const __m128i hi = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p1));
-  return _mm256_inserti128_si256(_mm256_castsi128_si256(lo), hi, 1);
-}
-
-// 8 fp16 per group of the pair as 16 floats.
-inline __m512 LoadHalvesPair(const uint8_t* p0, const uint8_t* p1) {
-  return _mm512_cvtph_ps(LoadPair16(p0, p1));
-}
 
 inline __m512i Bytes(int v) { return _mm512_set1_epi8(static_cast<char>(v)); }
 
@@ -124,9 +104,9 @@ inline __m512i PairDot(const uint8_t* g0, const uint8_t* g1, const LegacySection
   __m512i lo_sum = _mm512_setzero_si512(), hi_sum = _mm512_setzero_si512();
   if constexpr (L::kBits == 8) {
     for (int k = 0; k < 8; k += 2) {
-      const __m512i w0 = _mm512_xor_si512(LoadPair(q0 + 32 * k, q1 + 32 * k), Bytes(0x80));
+      const __m512i w0 = _mm512_xor_si512(LoadPair32(q0 + 32 * k, q1 + 32 * k), Bytes(0x80));
       const __m512i w1 =
-          _mm512_xor_si512(LoadPair(q0 + 32 * k + 32, q1 + 32 * k + 32), Bytes(0x80));
+          _mm512_xor_si512(LoadPair32(q0 + 32 * k + 32, q1 + 32 * k + 32), Bytes(0x80));
       lo_sum = _mm512_dpbusd_epi32(lo_sum, w0, Broadcast4(a + 4 * k));
       hi_sum = _mm512_dpbusd_epi32(hi_sum, w1, Broadcast4(a + 4 * k + 4));
     }
@@ -134,9 +114,9 @@ inline __m512i PairDot(const uint8_t* g0, const uint8_t* g1, const LegacySection
   }
   // Q5: bit i of each byte of the qh vector is chunk i's fifth bit (packed_legacy.h).
   __m512i bits = _mm512_setzero_si512();
-  if constexpr (L::kBits == 5) bits = LoadPair(g0 + s.qh + b * 32, g1 + s.qh + b * 32);
+  if constexpr (L::kBits == 5) bits = LoadPair32(g0 + s.qh + b * 32, g1 + s.qh + b * 32);
   for (int k = 0; k < 4; ++k) {
-    const __m512i v = LoadPair(q0 + 32 * k, q1 + 32 * k);
+    const __m512i v = LoadPair32(q0 + 32 * k, q1 + 32 * k);
     __m512i lo = _mm512_and_si512(v, Bytes(0x0F));
     __m512i hi = _mm512_and_si512(_mm512_srli_epi16(v, 4), Bytes(0x0F));
     if constexpr (L::kBits == 5) {
@@ -168,7 +148,8 @@ void LegacyPairs(const uint8_t* w, uint64_t group_bytes, const LegacySections& s
   }
   for (int64_t b = 0; b < n_blocks; ++b) {
     const int8_t* a = act.qs + b * kQk;
-    PrefetchRange(w, next_pass + b * pass_block_bytes, next_pass + (b + 1) * pass_block_bytes);
+    avx2::PrefetchRange<kPrefetchLevel>(w, next_pass + b * pass_block_bytes,
+                                        next_pass + (b + 1) * pass_block_bytes);
     const __m512 da = _mm512_set1_ps(act.d[b]);
     for (int p = 0; p < P; ++p) {
       __m512i isum = PairDot<kT>(g0[p], g1[p], s, b, a);
@@ -196,7 +177,8 @@ void LegacyPairs(const uint8_t* w, uint64_t group_bytes, const LegacySections& s
 template <TensorType kT, int kP, typename Pass>
 void PairedGemv(const PackedGemmArgs& a, Pass pass) {
   // The first pass has no pass before it to prefetch it: its lines are requested at once.
-  PrefetchRange(a.w, 0, std::min<int64_t>(2 * kP, a.n_groups) * a.group_bytes);
+  avx2::PrefetchRange<kPrefetchLevel>(a.w, 0,
+                                      std::min<int64_t>(2 * kP, a.n_groups) * a.group_bytes);
   int64_t grp = 0;
   for (; grp + 2 * kP <= a.n_groups; grp += 2 * kP) pass(std::integral_constant<int, kP>{}, grp);
   for (; grp + 2 <= a.n_groups; grp += 2) pass(std::integral_constant<int, 1>{}, grp);
@@ -283,23 +265,24 @@ inline void ScaleMinPairSums(const uint8_t* pf_base, uint64_t pf, uint64_t pf_st
   constexpr uint64_t kValues = kBits == 4 ? pk::kQ4KValues : pk::kQ5KValues;
   SixBitPair scales[P], mins[P];
   for (int p = 0; p < P; ++p) {
-    const __m512i top = LoadPair(sb0[p] + pk::kQ4KHighBits, sb1[p] + pk::kQ4KHighBits);
+    const __m512i top = LoadPair32(sb0[p] + pk::kQ4KHighBits, sb1[p] + pk::kQ4KHighBits);
     scales[p] =
-        DecodeSixBitPair(LoadPair(sb0[p] + pk::kQ4KScaleLow, sb1[p] + pk::kQ4KScaleLow), top, 0);
-    mins[p] = DecodeSixBitPair(LoadPair(sb0[p] + pk::kQ4KMinLow, sb1[p] + pk::kQ4KMinLow), top, 4);
+        DecodeSixBitPair(LoadPair32(sb0[p] + pk::kQ4KScaleLow, sb1[p] + pk::kQ4KScaleLow), top, 0);
+    mins[p] =
+        DecodeSixBitPair(LoadPair32(sb0[p] + pk::kQ4KMinLow, sb1[p] + pk::kQ4KMinLow), top, 4);
     isum[p] = imin[p] = _mm512_setzero_si512();
   }
 #pragma GCC unroll 1
   for (int s = 0; s < 8; ++s) {
-    PrefetchRange(pf_base, pf + s * pf_step, pf + (s + 1) * pf_step);
+    avx2::PrefetchRange<kPrefetchLevel>(pf_base, pf + s * pf_step, pf + (s + 1) * pf_step);
     const __m512i bsum_pair = Broadcast4(y.bsums + 2 * s);
     __m512i lo_dot[P], hi_dot[P], fifth[P];
     for (int p = 0; p < P; ++p) {
       const __m512i min = RowEntries<true>(s < 4 ? mins[p].lo : mins[p].hi, s % 4);
       imin[p] = _mm512_dpwssd_epi32(imin[p], min, bsum_pair);
       lo_dot[p] = hi_dot[p] = _mm512_setzero_si512();
-      fifth[p] = kBits == 5 ? LoadPair(sb0[p] + pk::kQ5KHighPlane + 32 * s,
-                                       sb1[p] + pk::kQ5KHighPlane + 32 * s)
+      fifth[p] = kBits == 5 ? LoadPair32(sb0[p] + pk::kQ5KHighPlane + 32 * s,
+                                         sb1[p] + pk::kQ5KHighPlane + 32 * s)
                             : _mm512_setzero_si512();
     }
     for (int k = 0; k < 4; ++k) {
@@ -307,7 +290,7 @@ inline void ScaleMinPairSums(const uint8_t* pf_base, uint64_t pf, uint64_t pf_st
       const __m512i a_lo = Broadcast4(a), a_hi = Broadcast4(a + 4);
       for (int p = 0; p < P; ++p) {
         const uint64_t at = kValues + 128 * s + 32 * k;
-        const __m512i bits = LoadPair(sb0[p] + at, sb1[p] + at);
+        const __m512i bits = LoadPair32(sb0[p] + at, sb1[p] + at);
         __m512i lo = _mm512_and_si512(bits, Bytes(0x0f));
         __m512i hi = _mm512_and_si512(_mm512_srli_epi16(bits, 4), Bytes(0x0f));
         if constexpr (kBits == 5) {
@@ -371,7 +354,7 @@ inline void Q6KPairSums(const uint8_t* pf_base, uint64_t pf, uint64_t pf_step,
   for (int p = 0; p < P; ++p) isum[p] = offset[p] = _mm512_setzero_si512();
 #pragma GCC unroll 1
   for (int c = 0; c < 8; ++c) {
-    PrefetchRange(pf_base, pf + c * pf_step, pf + (c + 1) * pf_step);
+    avx2::PrefetchRange<kPrefetchLevel>(pf_base, pf + c * pf_step, pf + (c + 1) * pf_step);
     const __m512i bsum_pair = Broadcast4(y.bsums + 2 * c);
     __m512i scale[P][2];
     for (int p = 0; p < P; ++p) {
@@ -390,9 +373,9 @@ inline void Q6KPairSums(const uint8_t* pf_base, uint64_t pf, uint64_t pf_step,
                     a3 = Broadcast4(a + 12);
       for (int p = 0; p < P; ++p) {
         const uint64_t at = values_at + pk::kQ6KChunk * c + 96 * h;
-        const __m512i l0 = LoadPair(g0[p] + at, g1[p] + at);
-        const __m512i l1 = LoadPair(g0[p] + at + 32, g1[p] + at + 32);
-        const __m512i l2 = LoadPair(g0[p] + at + 64, g1[p] + at + 64);
+        const __m512i l0 = LoadPair32(g0[p] + at, g1[p] + at);
+        const __m512i l1 = LoadPair32(g0[p] + at + 32, g1[p] + at + 32);
+        const __m512i l2 = LoadPair32(g0[p] + at + 64, g1[p] + at + 64);
         const __m512i top = Bytes(0xc0), six = Bytes(0x3f);
         // Bits 6-7 of the three loads pieced together (masked first, as in the AVX2 kernel).
         const __m512i v3 =

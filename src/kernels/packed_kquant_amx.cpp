@@ -41,11 +41,14 @@
 #include "kernels/packed_kquant.h"
 #include "kernels/packed_kquant_avx2.h"
 #include "kernels/quant_blocks.h"
+#include "kernels/simd_pairs_avx512.h"
 
 namespace hearth::kernels::amx {
 namespace {
 
 namespace pk = packed_kquant;
+using avx512::LoadHalvesPair;
+using avx512::LoadPair32;
 using internal::PackedGemmArgs;
 
 constexpr int kTileTokens = 16;
@@ -54,24 +57,10 @@ constexpr uint64_t kQsOffset = offsetof(BlockQ8_K, qs);
 
 // --- loads of a pair of groups ------------------------------------------------------------
 
-// 32 bytes at p0 (group g), then 32 at p1 (group g + 1).
-inline __m512i LoadPair32(const uint8_t* p0, const uint8_t* p1) {
-  const __m256i lo = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p0));
-  const __m256i hi = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p1));
-  return _mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1);
-}
-
 // 8 bytes at p0, then 8 at p1.
 inline __m128i LoadPair8(const uint8_t* p0, const uint8_t* p1) {
   return _mm_unpacklo_epi64(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p0)),
                             _mm_loadl_epi64(reinterpret_cast<const __m128i*>(p1)));
-}
-
-// 8 fp16 at p0, then 8 at p1, as 16 floats.
-inline __m512 LoadHalvesPair(const uint8_t* p0, const uint8_t* p1) {
-  const __m128i lo = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p0));
-  const __m128i hi = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p1));
-  return _mm512_cvtph_ps(_mm256_inserti128_si256(_mm256_castsi128_si256(lo), hi, 1));
 }
 
 inline void Store(void* p, __m512i v) { _mm512_store_si512(p, v); }

@@ -37,6 +37,8 @@
 #include "kernels/packed.h"
 #include "kernels/packed_legacy.h"
 #include "kernels/quant_blocks.h"
+#include "kernels/simd_avx2.h"
+#include "kernels/simd_pairs_avx512.h"
 
 namespace hearth::kernels::amx {
 namespace {
@@ -64,30 +66,26 @@ const TileConfig& LegacyTileConfig() {
 
 // --- unpacking one group's block into B-tile rows (out: row c at out + 64 c) ---------------
 
-inline __m256i Load32(const uint8_t* p) {
-  return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
-}
 inline void Store32(uint8_t* p, __m256i v) {
   _mm256_storeu_si256(reinterpret_cast<__m256i*>(p), v);
 }
 
-// Chunk i's fifth bits (bit i of each byte of the qh vector) at bit 4 of each byte.
+// Chunk i's fifth bits (bit i of each byte of the qh vector) at bit 4 of each byte (a shift
+// moves no bit onto bit 4 of a neighbouring byte).
 inline __m256i FifthBits(__m256i bits, int chunk) {
-  const __m256i moved = chunk <= 4 ? _mm256_sll_epi32(bits, _mm_cvtsi32_si128(4 - chunk))
-                                   : _mm256_srl_epi32(bits, _mm_cvtsi32_si128(chunk - 4));
-  return _mm256_and_si256(moved, _mm256_set1_epi8(0x10));
+  return _mm256_and_si256(avx2::ShiftLeftBits(bits, 4 - chunk), avx2::Mask8(0x10));
 }
 
 // The 4- and 5-bit types: load k's low nibbles are chunk k, its high nibbles chunk k + 4.
 template <int kBits, int kOffset>
 void UnpackSmallBlock(const uint8_t* group, const LegacySections& s, int64_t b, uint8_t* out) {
   const uint8_t* qs = group + s.qs + b * 128;
-  const __m256i mask = _mm256_set1_epi8(0x0F);
+  const __m256i mask = avx2::Mask8(0x0F);
   const __m256i offset = _mm256_set1_epi8(static_cast<char>(kOffset));
   __m256i bits = _mm256_setzero_si256();
-  if constexpr (kBits == 5) bits = Load32(group + s.qh + b * 32);
+  if constexpr (kBits == 5) bits = avx2::LoadU(group + s.qh + b * 32);
   for (int k = 0; k < 4; ++k) {
-    const __m256i v = Load32(qs + 32 * k);
+    const __m256i v = avx2::LoadU(qs + 32 * k);
     __m256i lo = _mm256_and_si256(v, mask);
     __m256i hi = _mm256_and_si256(_mm256_srli_epi16(v, 4), mask);
     if constexpr (kBits == 5) {
@@ -101,7 +99,7 @@ void UnpackSmallBlock(const uint8_t* group, const LegacySections& s, int64_t b, 
 
 void UnpackQ8Block(const uint8_t* group, const LegacySections& s, int64_t b, uint8_t* out) {
   const uint8_t* qs = group + s.qs + b * 256;
-  for (int c = 0; c < 8; ++c) Store32(out + 64 * c, Load32(qs + 32 * c));
+  for (int c = 0; c < 8; ++c) Store32(out + 64 * c, avx2::LoadU(qs + 32 * c));
 }
 
 // The weight types: UnpackBlock writes one group's block as signed (q - offset) bytes.
@@ -187,13 +185,6 @@ void TileActivations(const GemmActivations& act, TiledActivations& out) {
 
 // --- the tile product ------------------------------------------------------------------------
 
-// The 16 fp16 per-row values of block b of both groups (section `offset`) as floats.
-inline __m512 PairHalves(const uint8_t* group0, const uint8_t* group1, uint64_t offset, int64_t b) {
-  const __m128i h0 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(group0 + offset + b * 16));
-  const __m128i h1 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(group1 + offset + b * 16));
-  return _mm512_cvtph_ps(_mm256_set_m128i(h1, h0));
-}
-
 // acc[t] takes block b's terms: its integers in c (16 rows of 16 int32, token t in row t), the
 // tokens' scales at da (and sa).
 template <typename T>
@@ -201,14 +192,14 @@ template <typename T>
                                             const uint8_t* group1, const LegacySections& s,
                                             int64_t b, const float* da, const float* sa,
                                             __m512 (&acc)[16]) {
-  const __m512 dw = PairHalves(group0, group1, s.d, b);
+  const __m512 dw = avx512::LoadHalvesPair(group0 + s.d + b * 16, group1 + s.d + b * 16);
 #pragma GCC unroll 16
   for (int t = 0; t < kTileTokens; ++t) {
     const __m512 isum = _mm512_cvtepi32_ps(_mm512_load_si512(c + kPairRows * t));
     acc[t] = _mm512_fmadd_ps(isum, _mm512_mul_ps(dw, _mm512_set1_ps(da[t])), acc[t]);
   }
   if constexpr (T::kHasMin) {
-    const __m512 mw = PairHalves(group0, group1, s.m, b);
+    const __m512 mw = avx512::LoadHalvesPair(group0 + s.m + b * 16, group1 + s.m + b * 16);
 #pragma GCC unroll 16
     for (int t = 0; t < kTileTokens; ++t) {
       acc[t] = _mm512_fmadd_ps(mw, _mm512_set1_ps(sa[t]), acc[t]);

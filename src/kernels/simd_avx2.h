@@ -35,20 +35,19 @@ static inline int HsumI32(__m256i v) {
   return _mm_cvtsi128_si32(s);
 }
 
-// Prefetches the cache lines of the bytes [base + from, base + to) into L1 (PrefetchRange) or
-// L2 only (PrefetchRangeToL2). The addresses may lie past the caller's data (e.g. the GEMVs'
-// pass after the last): they are computed as integers, since pointer arithmetic past an object
-// is undefined, and a prefetch never faults.
+// The cache level a prefetch fills (down to): L1, or L2 only.
+enum class CacheLevel { kL1, kL2 };
+
+// Prefetches the cache lines of the bytes [base + from, base + to) into kLevel. The addresses
+// may lie past the caller's data (e.g. the GEMVs' pass after the last): they are computed as
+// integers, since pointer arithmetic past an object is undefined, and a prefetch never faults.
+template <CacheLevel kLevel = CacheLevel::kL1>
 static inline void PrefetchRange(const uint8_t* base, uint64_t from, uint64_t to) {
+  // Locality 3 is PREFETCHT0 (into L1), 2 is PREFETCHT1 (into L2).
+  constexpr int kLocality = kLevel == CacheLevel::kL1 ? 3 : 2;
   const uintptr_t address = reinterpret_cast<uintptr_t>(base);
   for (uint64_t offset = from; offset < to; offset += 64) {
-    _mm_prefetch(reinterpret_cast<const char*>(address + offset), _MM_HINT_T0);
-  }
-}
-static inline void PrefetchRangeToL2(const uint8_t* base, uint64_t from, uint64_t to) {
-  const uintptr_t address = reinterpret_cast<uintptr_t>(base);
-  for (uint64_t offset = from; offset < to; offset += 64) {
-    _mm_prefetch(reinterpret_cast<const char*>(address + offset), _MM_HINT_T1);
+    __builtin_prefetch(reinterpret_cast<const void*>(address + offset), 0, kLocality);
   }
 }
 
