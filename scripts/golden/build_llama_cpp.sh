@@ -13,8 +13,13 @@
 # Usage: scripts/golden/build_llama_cpp.sh [-jN]   (default -j2, runs under `nice -n 10`)
 #        scripts/golden/build_llama_cpp.sh --no-amx [-jN]
 #   --no-amx: only llama-bench, in build-noamx/, with the CPU's AVX-512 features named one by one
-#   instead of -march=native, so ggml's AMX kernels are left out (on some virtual machines they
-#   die with SIGILL: see docs/PERFORMANCE.md); ggml's AVX-512 repacked GEMMs stay in.
+#   instead of -march=native, so ggml's AMX kernels are left out; ggml's AVX-512 repacked GEMMs
+#   stay in.
+#
+# One patch is applied to the vendored source (see patch_amx_tile_config below): GCC 12's
+# _tile_loadconfig() tells the compiler it reads 8 bytes of the 64-byte tile configuration, so
+# GCC drops the stores of the tile shapes and ggml's AMX kernels die with SIGILL on their first
+# tileloadd. The patch passes the whole configuration to LDTILECFG; nothing else changes.
 set -euo pipefail
 
 LLAMA_CPP_PYTHON_VERSION="0.3.36"
@@ -42,6 +47,19 @@ if [[ ! -d "${SDIST}/vendor/llama.cpp" ]]; then
   mv "${tmp}/llama_cpp_python-${LLAMA_CPP_PYTHON_VERSION}" "${SDIST}"
   rmdir "${tmp}"
 fi
+
+# GCC 12's amxtileintrin.h: asm volatile("ldtilecfg %X0" :: "m" (*((const void **)__config)))
+# declares an 8-byte read, so the stores of rows[] and colsb[] into ggml's local tile_config_t
+# are dead to GCC and are removed (seen in the built libggml-cpu.so: only palette_id and 32
+# zero bytes are written before ldtilecfg). Idempotent.
+patch_amx_tile_config() {
+  local mmq="${SDIST}/vendor/llama.cpp/ggml/src/ggml-cpu/amx/mmq.cpp"
+  if grep -q '_tile_loadconfig(&tc);' "${mmq}"; then
+    sed -i 's|_tile_loadconfig(&tc);|__asm__ volatile("ldtilecfg %0" :: "m"(tc));  // hearth: GCC 12 _tile_loadconfig bug|' "${mmq}"
+    echo "patched ${mmq}: ldtilecfg reads the whole tile_config_t"
+  fi
+}
+patch_amx_tile_config
 
 if (( NO_AMX )); then
   cmake -S "${SDIST}/vendor/llama.cpp" -B "${ROOT}/build-noamx" -G Ninja \

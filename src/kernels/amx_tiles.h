@@ -35,13 +35,18 @@ inline void SetTile(TileConfig& c, int i, int rows, int colsb) {
 
 // The tiles of one kernel call: LDTILECFG on entry, TILERELEASE on exit. Configuring on every
 // call (tens of cycles, against a call's milliseconds) instead of once per thread keeps a
-// kernel independent of whatever configuration another piece of code in the thread, or an
-// environment that does not preserve the tile state (seen with another engine's AMX kernels
-// on a virtual machine), left behind; releasing returns the tile state to its initial, empty
-// form, which the OS then need not save on context switches.
+// kernel independent of whatever configuration another piece of code in the thread left
+// behind; releasing returns the tile state to its initial, empty form, which the OS then need
+// not save on context switches.
+//
+// LDTILECFG is written out here, not taken from _tile_loadconfig(): GCC 12's intrinsic gives
+// the asm an 8-byte memory operand (*(const void**)config), so GCC may drop the stores of the
+// tile shapes into a configuration built on the stack, and the first tile load then faults
+// (SIGILL). This is what killed llama.cpp's AMX kernels built with GCC 12 on this project's
+// machine (docs/PERFORMANCE.md). The operand here is the whole 64-byte object.
 class TileScope {
  public:
-  explicit TileScope(const TileConfig& config) { _tile_loadconfig(&config); }
+  explicit TileScope(const TileConfig& config) { __asm__ volatile("ldtilecfg %0" ::"m"(config)); }
   ~TileScope() { _tile_release(); }
   TileScope(const TileScope&) = delete;
   TileScope& operator=(const TileScope&) = delete;
