@@ -53,7 +53,17 @@ struct GemmActivations {
   // e.g. Q4_0's sum_j (q_j - 8) a_j = sum_j q_j a_j - 8 sum_j a_j); may be null for kernels
   // that do not read it.
   const int32_t* sums = nullptr;
+  // Optional (null unless the kernel asked for it: PackedTypeKernels::gemm_reads_tiles): the
+  // same qs, d and s again, tile-major for 16-token tiles. Step i = tile * n_blocks + b holds
+  // tokens 16 tile .. 16 tile + 15 of block b: their 16 x 32 bytes at tiled_qs + 512 i, their
+  // d at tiled_d + 16 i and s at tiled_s + 16 i; the tokens past n_tokens in the last tile are
+  // zeros. Built once per MatMul, while quantizing, instead of by every kernel call.
+  const int8_t* tiled_qs = nullptr;
+  const float* tiled_d = nullptr;
+  const float* tiled_s = nullptr;
 };
+// Tokens of a tile of GemmActivations' tile-major copy.
+inline constexpr int64_t kActivationTileTokens = 16;
 
 // y[t * y_stride + r] = row r of W . activations of token t, for r < n_rows,
 // t < n_tokens. W's rows are of the GEMM's weight type, w_stride bytes apart.
@@ -117,6 +127,9 @@ struct PackedTypeKernels {
   // same order), so a token alone equals that token in a batch bit for bit. Null: `gemm`
   // runs with one token.
   PackedGemmFn gemv = nullptr;
+  // Whether `gemm` reads GemmActivations' tile-major copy (then MatMul builds it for batches of
+  // at least kActivationTileTokens tokens; `gemm` must still accept activations without it).
+  bool gemm_reads_tiles = false;
 };
 // Q4_0, Q4_1, Q5_0, Q5_1, Q8_0 on AVX2 (packed_legacy*.cpp).
 PackedTypeKernels Avx2PackedLegacy(TensorType type);

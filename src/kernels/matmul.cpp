@@ -13,6 +13,8 @@
 namespace hearth::kernels {
 namespace {
 
+using internal::kActivationTileTokens;
+
 // Rows of W handled together by the vec_dot path: their bytes stay in L1
 // while every token's activations stream past them.
 constexpr int64_t kRowTile = 16;
@@ -21,16 +23,32 @@ constexpr int64_t kRowTile = 16;
 // decoding a token allocates nothing.
 thread_local std::vector<uint8_t> activation_scratch;
 
-// The block-major copy of the activations for the GEMM (see GemmActivations).
+// The block-major copy of the activations for the GEMM, and its tile-major copy when a kernel
+// reads it (see GemmActivations).
 struct GemmScratch {
   std::vector<int8_t> qs;
   std::vector<float> d;
   std::vector<float> s;
   std::vector<int32_t> sums;
+  bool tiled = false;
+  std::vector<int8_t> tiled_qs;
+  std::vector<float> tiled_d;
+  std::vector<float> tiled_s;
 };
 thread_local GemmScratch gemm_scratch;
 
-// Copies token t's quantized row (Q8_0 or Q8_1 blocks) into the block-major layout.
+// Copies block b of token t, already in the block-major layout at index i = b * n_tokens + t,
+// into the tile-major one.
+void ToTileMajor(int64_t i, int64_t b, int64_t t, int64_t n_blocks, GemmScratch& out) {
+  const int64_t step = t / kActivationTileTokens * n_blocks + b;
+  const int64_t slot = step * kActivationTileTokens + t % kActivationTileTokens;
+  std::memcpy(out.tiled_qs.data() + slot * kQk, out.qs.data() + i * kQk, kQk);
+  out.tiled_d[static_cast<size_t>(slot)] = out.d[static_cast<size_t>(i)];
+  out.tiled_s[static_cast<size_t>(slot)] = out.s[static_cast<size_t>(i)];
+}
+
+// Copies token t's quantized row (Q8_0 or Q8_1 blocks) into the block-major layout (and the
+// tile-major one when out.tiled).
 void ToBlockMajor(TensorType act_type, const uint8_t* row, int64_t t, int64_t n_tokens,
                   int64_t n_blocks, GemmScratch& out) {
   for (int64_t b = 0; b < n_blocks; ++b) {
@@ -51,14 +69,34 @@ void ToBlockMajor(TensorType act_type, const uint8_t* row, int64_t t, int64_t n_
     int32_t sum = 0;
     for (int j = 0; j < kQk; ++j) sum += qs[j];
     out.sums[i] = sum;
+    if (out.tiled) ToTileMajor(i, b, t, n_blocks, out);
   }
 }
 
-void ResizeBlockMajor(int64_t n_tokens, int64_t n_blocks, GemmScratch& blocked) {
+// Sizes the block-major buffers, and the tile-major ones when `tiled`, whose padding tokens
+// (those of the last tile past n_tokens) are zeroed here: ToBlockMajor writes only real tokens.
+void ResizeBlockMajor(int64_t n_tokens, int64_t n_blocks, bool tiled, GemmScratch& blocked) {
   blocked.qs.resize(static_cast<size_t>(n_tokens * n_blocks * kQk));
   blocked.d.resize(static_cast<size_t>(n_tokens * n_blocks));
   blocked.s.resize(static_cast<size_t>(n_tokens * n_blocks));
   blocked.sums.resize(static_cast<size_t>(n_tokens * n_blocks));
+  blocked.tiled = tiled;
+  if (!tiled) return;
+  const int64_t n_tiles = (n_tokens + kActivationTileTokens - 1) / kActivationTileTokens;
+  const auto slots = static_cast<size_t>(n_tiles * n_blocks * kActivationTileTokens);
+  blocked.tiled_qs.resize(slots * kQk);
+  blocked.tiled_d.resize(slots);
+  blocked.tiled_s.resize(slots);
+  const int64_t last_tile = n_tiles - 1;
+  const int64_t real = n_tokens - last_tile * kActivationTileTokens;  // tokens in the last tile
+  const int64_t padding = kActivationTileTokens - real;
+  if (padding == 0) return;
+  for (int64_t b = 0; b < n_blocks; ++b) {
+    const int64_t first_pad = (last_tile * n_blocks + b) * kActivationTileTokens + real;
+    std::fill_n(blocked.tiled_qs.begin() + first_pad * kQk, padding * kQk, int8_t{0});
+    std::fill_n(blocked.tiled_d.begin() + first_pad, padding, 0.0f);
+    std::fill_n(blocked.tiled_s.begin() + first_pad, padding, 0.0f);
+  }
 }
 
 internal::GemmActivations BlockMajorView(int64_t n_tokens, int64_t n_blocks,
@@ -70,16 +108,23 @@ internal::GemmActivations BlockMajorView(int64_t n_tokens, int64_t n_blocks,
   acts.d = blocked.d.data();
   acts.s = blocked.s.data();
   acts.sums = blocked.sums.data();
+  if (blocked.tiled) {
+    acts.tiled_qs = blocked.tiled_qs.data();
+    acts.tiled_d = blocked.tiled_d.data();
+    acts.tiled_s = blocked.tiled_s.data();
+  }
   return acts;
 }
 
 // Quantizes x ([n_tokens, n_in]) to act_type rows in activation_scratch (returned), and
-// when block_major also into gemm_scratch's block-major layout.
+// when block_major also into gemm_scratch's block-major layout (and its tile-major one when
+// `tiled`).
 const uint8_t* QuantizeActivations(const float* x, int64_t n_tokens, int64_t n_in,
                                    TensorType act_type, internal::QuantizeFn quantize,
-                                   uint64_t act_row_bytes, bool block_major, ThreadPool& pool) {
+                                   uint64_t act_row_bytes, bool block_major, bool tiled,
+                                   ThreadPool& pool) {
   const int64_t n_blocks = n_in / kQk;
-  if (block_major) ResizeBlockMajor(n_tokens, n_blocks, gemm_scratch);
+  if (block_major) ResizeBlockMajor(n_tokens, n_blocks, tiled, gemm_scratch);
   activation_scratch.resize(static_cast<size_t>(n_tokens) * act_row_bytes);
   uint8_t* scratch = activation_scratch.data();
   GemmScratch& blocked = gemm_scratch;  // this thread's, captured for the workers
@@ -119,7 +164,8 @@ void MatMulUnpackingRows(const TensorView& w, const float* x, int64_t n_tokens, 
   const uint64_t act_row_bytes = RowBytes(act_type, static_cast<uint64_t>(n_in)).value_or(0);
   const uint8_t* act = QuantizeActivations(x, n_tokens, n_in, act_type,
                                            internal::TypeKernelsFor(kernels.isa, act_type).quantize,
-                                           act_row_bytes, /*block_major=*/false, pool);
+                                           act_row_bytes, /*block_major=*/false,
+                                           /*tiled=*/false, pool);
   const uint64_t row_bytes = w.row_bytes();
   const internal::VecDotFn vec_dot = internal::TypeKernelsFor(kernels.isa, w.type).vec_dot;
   pool.ParallelFor(n_out, [&](int64_t begin, int64_t end) {
@@ -181,9 +227,16 @@ void MatMulPackedShared(std::span<const LinearOutput> products, const float* x, 
   const TensorType act_type = ActivationTypeFor(first.type);
   const bool legacy = IsLegacyActivation(act_type);
   const uint64_t act_row_bytes = RowBytes(act_type, static_cast<uint64_t>(n_in)).value_or(0);
+  // The tile-major copy is built when some product's kernel reads it.
+  bool tiled = false;
+  if (legacy && n_tokens >= kActivationTileTokens) {
+    for (const LinearOutput& p : products) {
+      tiled = tiled || internal::PackedKernelsFor(kernels.isa, p.w->type).gemm_reads_tiles;
+    }
+  }
   const uint8_t* act = QuantizeActivations(x, n_tokens, n_in, act_type,
                                            internal::TypeKernelsFor(kernels.isa, act_type).quantize,
-                                           act_row_bytes, legacy, pool);
+                                           act_row_bytes, legacy, tiled, pool);
   const internal::GemmActivations acts = BlockMajorView(n_tokens, n_in / kQk, gemm_scratch);
 
   std::array<PackedPart, kMaxSharedProducts> parts;
@@ -255,7 +308,7 @@ void MatMul(const TensorView& w, const float* x, int64_t n_tokens, float* y, Thr
   const uint8_t* act = reinterpret_cast<const uint8_t*>(x);
   if (act_type != TensorType::kF32) {
     act = QuantizeActivations(x, n_tokens, n_in, act_type, act_kernels.quantize, act_row_bytes,
-                              gemm != nullptr, pool);
+                              gemm != nullptr, /*tiled=*/false, pool);
   }
 
   const uint64_t w_row_bytes = w.row_bytes();

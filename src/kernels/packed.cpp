@@ -58,7 +58,10 @@ PackedTypeKernels PackedKernelsFor(Isa isa, TensorType type) {
   if (isa == Isa::kAvx512 && k.gemv != nullptr) k.gemv = Avx512PackedGemv(type);
   if (isa == Isa::kAvx512 && k.gemm != nullptr && AmxAvailable()) {
     const PackedGemmFn amx = legacy ? AmxPackedLegacyGemm(type) : AmxPackedKQuantGemm(type);
-    if (amx != nullptr) k.gemm = amx;
+    if (amx != nullptr) {
+      k.gemm = amx;
+      k.gemm_reads_tiles = legacy;
+    }
   }
   return k;
 }

@@ -18,9 +18,9 @@
 //
 // Four blocks' products are in flight (C tiles 4-7; PairTimesTiles has the pipeline). The pair's
 // unpacked values (n_blocks * 512 bytes: 9 KB for 576 columns, 88 KB for 5632) stay in L2 across
-// the token tiles. A token tail (n_tokens % 16) runs
-// from a zero-padded copy of its activations; batches under 16 tokens (decode steps) and an odd
-// last row group take the AVX2 kernels.
+// the token tiles. The activations come tile-major (GemmActivations::tiled_qs, built once per
+// MatMul), a token tail (n_tokens % 16) zero-padded; batches under 16 tokens (decode steps) and
+// an odd last row group take the AVX2 kernels.
 // clang-format off (before every other include: it silences a GCC false positive in them)
 #include "kernels/avx512_gcc_warnings.h"
 // clang-format on
@@ -28,8 +28,6 @@
 #include <immintrin.h>
 
 #include <algorithm>
-#include <cstring>
-#include <memory>
 #include <vector>
 
 #include "kernels/amx_tiles.h"
@@ -141,46 +139,24 @@ void UnpackPair(const uint8_t* group0, const uint8_t* group1, const LegacySectio
 
 // --- activations of a token tile -------------------------------------------------------------
 
-// The call's activations rearranged for the tile loads: token tiles of 16, each tile's blocks
+// The activations tile-major (GemmActivations::tiled_qs): token tiles of 16, each tile's blocks
 // one after the other, so that the products of a pair read them as one sequential stream (the
 // block-major layout puts a tile's consecutive blocks n_tokens * 32 bytes apart, which the
 // hardware prefetchers do not follow, and the tile unit waits for each tile load). Step i of
 // the (tile, block) sequence has its 16 x 32 bytes at qs + 512 i and its d (s) at d + 16 i; the
 // last tile is zero-padded.
 struct TiledActivations {
-  std::vector<int8_t> qs;
-  std::vector<float> d, s;
+  const int8_t* qs = nullptr;
+  const float* d = nullptr;
+  const float* s = nullptr;
   int64_t n_tiles = 0;
 };
 
-void TileActivations(const GemmActivations& act, TiledActivations& out) {
-  const int64_t nb = act.n_blocks;
-  out.n_tiles = (act.n_tokens + kTileTokens - 1) / kTileTokens;
-  const size_t steps = static_cast<size_t>(out.n_tiles * nb);
-  out.qs.resize(steps * kTileTokens * kQk);
-  out.d.resize(steps * kTileTokens);
-  out.s.resize(steps * kTileTokens);
-  for (int64_t tile = 0; tile < out.n_tiles; ++tile) {
-    const int64_t t0 = tile * kTileTokens;
-    const int64_t n = std::min<int64_t>(kTileTokens, act.n_tokens - t0);
-    for (int64_t b = 0; b < nb; ++b) {
-      const size_t step = static_cast<size_t>(tile * nb + b);
-      const int64_t src = b * act.n_tokens + t0;
-      int8_t* qs = out.qs.data() + step * kTileTokens * kQk;
-      float* d = out.d.data() + step * kTileTokens;
-      float* sa = out.s.data() + step * kTileTokens;
-      std::memcpy(qs, act.qs + src * kQk, static_cast<size_t>(n * kQk));
-      std::memcpy(d, act.d + src, static_cast<size_t>(n) * sizeof(float));
-      if (act.s != nullptr) {
-        std::memcpy(sa, act.s + src, static_cast<size_t>(n) * sizeof(float));
-      } else {
-        std::fill(sa, sa + n, 0.0f);
-      }
-      std::fill(qs + n * kQk, qs + kTileTokens * kQk, int8_t{0});
-      std::fill(d + n, d + kTileTokens, 0.0f);
-      std::fill(sa + n, sa + kTileTokens, 0.0f);
-    }
-  }
+// The tile-major view of act (MatMul builds the copy once per product, for every batch of at
+// least 16 tokens: PackedTypeKernels::gemm_reads_tiles).
+TiledActivations TilesOf(const GemmActivations& act) {
+  static_assert(internal::kActivationTileTokens == kTileTokens);
+  return {act.tiled_qs, act.tiled_d, act.tiled_s, (act.n_tokens + kTileTokens - 1) / kTileTokens};
 }
 
 // --- the tile product ------------------------------------------------------------------------
@@ -263,15 +239,14 @@ void PairTimesTiles(const uint8_t* unpacked, const uint8_t* group0, const uint8_
   int64_t issued_block = 0;    // block of product i + kLookahead
   int64_t finished_block = 0;  // block of product i - 1
   const auto issue = [&]<int kC>(int64_t i) __attribute__((always_inline)) {
-    IssueProduct<kC>(act.qs.data() + i * kTileTokens * kQk,
-                     unpacked + issued_block * kPairBlockBytes);
+    IssueProduct<kC>(act.qs + i * kTileTokens * kQk, unpacked + issued_block * kPairBlockBytes);
     if (++issued_block == n_blocks) issued_block = 0;
   };
   // acc is passed, not captured: a closure holding its address keeps it out of registers.
   const auto finish = [&](int64_t i, const int32_t* product, __m512(&acc)[16])
       __attribute__((always_inline)) {
-    Epilogue<T>(product, group0, group1, s, finished_block, act.d.data() + i * kTileTokens,
-                act.s.data() + i * kTileTokens, acc);
+    Epilogue<T>(product, group0, group1, s, finished_block, act.d + i * kTileTokens,
+                act.s + i * kTileTokens, acc);
     if (++finished_block < n_blocks) return;
     finished_block = 0;
     const int64_t t0 = i / n_blocks * kTileTokens;
@@ -310,15 +285,16 @@ uint8_t* UnpackScratch(int64_t bytes) {
 template <typename T>
 void PackedGemm(const PackedGemmArgs& g) {
   const internal::PackedGemmFn avx2_gemm = internal::Avx2PackedLegacy(T::kType).gemm;
-  if (g.n_tokens < kTileTokens) {
+  // Decode steps, short batches, and activations without their tile-major copy (a caller
+  // other than MatMul) take the AVX2 GEMM: the same results, more slowly.
+  if (g.n_tokens < kTileTokens || g.act->tiled_qs == nullptr) {
     avx2_gemm(g);
     return;
   }
   const TileScope tile_scope(LegacyTileConfig());
   const GemmActivations& act = *g.act;
   const LegacySections s = internal::LegacySectionsOf(T::kType, g.n_blocks);
-  thread_local TiledActivations tiled;
-  TileActivations(act, tiled);
+  const TiledActivations tiled = TilesOf(act);
   uint8_t* unpacked = UnpackScratch(g.n_blocks * kPairBlockBytes);
   int64_t group = 0;
   for (; group + 1 < g.n_groups; group += 2) {
