@@ -145,7 +145,7 @@ TEST(AttentionTileKernelTest, EveryTileShapeEqualsDotF16BitForBit) {
 
 void ExpectEveryTileShapeEqualsDotF16(TileKernel kernel) {
   for (int64_t n_a : {1, 3, 4, 7, 8, 9, 16, 19}) {
-    for (int64_t n_b : {1, 2, 3, 4, 7}) {
+    for (int64_t n_b : {1, 2, 3, 4, 5, 7, 8, 9, 12, 17}) {
       const int64_t n = 40, lda = 48;
       const auto a = RandomHalf(n_a * lda, static_cast<uint32_t>(n_a * 10 + n_b));
       const auto bh = RandomHalf(n_b * n, static_cast<uint32_t>(n_a * 10 + n_b + 500));

@@ -6,7 +6,8 @@
 // FMAs of DotF16TileAvx2's lane in the same order, and each half is reduced in that kernel's
 // order (attention_reduce_avx2.h): the results equal it bit for bit, with half the FMA and
 // conversion instructions. Register tile: 4 fp16 rows (2 registers, each fp16 value converted
-// once) x 6 f32 rows = 12 accumulators. Rows past the last multiple of 4 go to the AVX2 kernel.
+// once) x 8 f32 rows = 16 accumulators, reduced 16 scores at a time (with d = 64 the reductions
+// cost as much as the FMAs). Rows past the last multiple of 4 go to the AVX2 kernel.
 //
 // Compiled twice like every *_avx512.cpp file (simd_avx512.h): natively for libhearth and
 // over SIMDe's emulation for the tests.
@@ -33,8 +34,47 @@ inline __m256 HighHalf(__m512 v) {
   return _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1));
 }
 
+// 128-bit lanes (i0, i1) of a and (i2, i3) of b, as _mm512_shuffle_f32x4 (through the integer
+// form: SIMDe 0.7.4 has no _mm512_shuffle_f32x4; the bits move the same).
+template <int kImm>
+inline __m512 ShuffleLanes(__m512 a, __m512 b) {
+  return _mm512_castsi512_ps(
+      _mm512_shuffle_i32x4(_mm512_castps_si512(a), _mm512_castps_si512(b), kImm));
+}
+
+// The scores of 4 fp16 rows (lanes 0-7: row r, 8-15: row r + 1 of a01 = rows 0, 1 and
+// a23 = rows 2, 3) with 4 f32 rows j0..j0+3, each reduced in DotF16TileAvx2's order
+// (ReduceFour's additions, done for 16 scores at once instead of 4), to c[j0 + q][i0 + r].
+//   fold:  s_l = a_l + a_{l+4} (l < 4): 128-bit lanes 0 + 1 of each 8-lane accumulator;
+//   pairs: (s_0 + s_2, s_1 + s_3);  last: (s_0 + s_2) + (s_1 + s_3).
+inline void ReduceFourByFour(const __m512 (&a01)[4], const __m512 (&a23)[4], float* const* c,
+                             int64_t i0) {
+  __m512 s[4];  // s[q]: 128-bit lane r = row r's s_0..s_3 for f32 row q
+  for (int q = 0; q < 4; ++q) {
+    // [a01 lanes 0-3, a01 lanes 8-11, a23 lanes 0-3, a23 lanes 8-11] + the lanes 4 above.
+    const __m512 lo = ShuffleLanes<_MM_SHUFFLE(2, 0, 2, 0)>(a01[q], a23[q]);
+    const __m512 hi = ShuffleLanes<_MM_SHUFFLE(3, 1, 3, 1)>(a01[q], a23[q]);
+    s[q] = _mm512_add_ps(hi, lo);
+  }
+  // t[p]: lane r = [q 2p: s0+s2, s1+s3, q 2p+1: s0+s2, s1+s3] for row r.
+  __m512 t[2];
+  for (int p = 0; p < 2; ++p) {
+    t[p] = _mm512_add_ps(_mm512_shuffle_ps(s[2 * p], s[2 * p + 1], 0x44),
+                         _mm512_shuffle_ps(s[2 * p], s[2 * p + 1], 0xEE));
+  }
+  // Lane r = row r's scores with f32 rows 0, 1, 2, 3; then regrouped by f32 row.
+  const __m512 by_row =
+      _mm512_add_ps(_mm512_shuffle_ps(t[0], t[1], 0x88), _mm512_shuffle_ps(t[0], t[1], 0xDD));
+  const __m512 by_query = _mm512_permutexvar_ps(
+      _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15), by_row);
+  _mm_storeu_ps(c[0] + i0, _mm512_castps512_ps128(by_query));
+  _mm_storeu_ps(c[1] + i0, _mm512_extractf32x4_ps(by_query, 1));
+  _mm_storeu_ps(c[2] + i0, _mm512_extractf32x4_ps(by_query, 2));
+  _mm_storeu_ps(c[3] + i0, _mm512_extractf32x4_ps(by_query, 3));
+}
+
 // c[j][i0 + i] for i < 4, j < RB: 4 fp16 rows of `a` (2 registers, each value converted once)
-// against RB f32 rows (up to 6: 12 accumulators). Few fp16 rows and many f32 rows per tile keep
+// against RB f32 rows (up to 8: 16 accumulators). Few fp16 rows and many f32 rows per tile keep
 // the conversions and lane inserts, which share a port with the FMAs, to 2 per 2 * RB FMAs.
 template <int RB>
 void Tile4(const uint16_t* a, int64_t lda, const float* const* b, int64_t n, float* const* c,
@@ -52,7 +92,13 @@ void Tile4(const uint16_t* a, int64_t lda, const float* const* b, int64_t n, flo
       acc[1][j] = _mm512_fmadd_ps(a23, bv, acc[1][j]);
     }
   }
-  for (int j = 0; j < RB; ++j) {
+  int j = 0;
+  for (; j + 4 <= RB; j += 4) {
+    const __m512 a01[4] = {acc[0][j], acc[0][j + 1], acc[0][j + 2], acc[0][j + 3]};
+    const __m512 a23[4] = {acc[1][j], acc[1][j + 1], acc[1][j + 2], acc[1][j + 3]};
+    ReduceFourByFour(a01, a23, c + j, i0);
+  }
+  for (; j < RB; ++j) {
     // Rows 0-3, each reduced in DotF16TileAvx2's order.
     _mm_storeu_ps(c[j] + i0, ops::internal::ReduceFour(LowHalf(acc[0][j]), HighHalf(acc[0][j]),
                                                        LowHalf(acc[1][j]), HighHalf(acc[1][j])));
@@ -64,8 +110,14 @@ void DotF16Tile(const uint16_t* a, int64_t lda, int64_t n_a, const float* const*
   int64_t i = 0;
   for (; i + 4 <= n_a; i += 4) {
     const uint16_t* rows = a + i * lda;
-    for (int64_t j = 0; j < n_b; j += 6) {
-      switch (std::min<int64_t>(6, n_b - j)) {
+    for (int64_t j = 0; j < n_b; j += 8) {
+      switch (std::min<int64_t>(8, n_b - j)) {
+        case 8:
+          Tile4<8>(rows, lda, b + j, n, c + j, i);
+          break;
+        case 7:
+          Tile4<7>(rows, lda, b + j, n, c + j, i);
+          break;
         case 6:
           Tile4<6>(rows, lda, b + j, n, c + j, i);
           break;
