@@ -53,11 +53,12 @@ struct GemmActivations {
   // e.g. Q4_0's sum_j (q_j - 8) a_j = sum_j q_j a_j - 8 sum_j a_j); may be null for kernels
   // that do not read it.
   const int32_t* sums = nullptr;
-  // Optional (null unless the kernel asked for it: PackedTypeKernels::gemm_reads_tiles): the
-  // same qs, d and s again, tile-major for 16-token tiles. Step i = tile * n_blocks + b holds
-  // tokens 16 tile .. 16 tile + 15 of block b: their 16 x 32 bytes at tiled_qs + 512 i, their
-  // d at tiled_d + 16 i and s at tiled_s + 16 i; the tokens past n_tokens in the last tile are
-  // zeros. Built once per MatMul, while quantizing, instead of by every kernel call.
+  // Optional (null unless the kernel asked for it: PackedTypeKernels::gemm_reads_tiles; then
+  // qs, d, s and sums may be null): the same qs, d and s, tile-major for 16-token tiles. Step i =
+  // tile * n_blocks + b holds tokens 16 tile .. 16 tile + 15 of block b: their 16 x 32 bytes at
+  // tiled_qs + 512 i, their d at tiled_d + 16 i and s at tiled_s + 16 i; the tokens past n_tokens
+  // in the last tile are zeros. Built once per MatMul, while quantizing, instead of by every kernel
+  // call.
   const int8_t* tiled_qs = nullptr;
   const float* tiled_d = nullptr;
   const float* tiled_s = nullptr;
@@ -127,8 +128,10 @@ struct PackedTypeKernels {
   // same order), so a token alone equals that token in a batch bit for bit. Null: `gemm`
   // runs with one token.
   PackedGemmFn gemv = nullptr;
-  // Whether `gemm` reads GemmActivations' tile-major copy (then MatMul builds it for batches of
-  // at least kActivationTileTokens tokens; `gemm` must still accept activations without it).
+  // Whether `gemm` reads GemmActivations' tile-major copy. MatMul then builds that copy, and
+  // not the block-major one, for batches of at least kActivationTileTokens tokens when every
+  // product of the dispatch reads it; `gemm` must also accept block-major activations (without
+  // the tile-major copy) and, given the tile-major copy, must read nothing else.
   bool gemm_reads_tiles = false;
 };
 // Q4_0, Q4_1, Q5_0, Q5_1, Q8_0 on AVX2 (packed_legacy*.cpp).
@@ -153,7 +156,8 @@ bool AmxAvailable();
 // The AMX packed GEMMs for prompt batches (tile products of 16 tokens by 16 rows, i.e. two row
 // groups), null for types without one. Their per-output integers and f32 operations are the
 // AVX2 packed GEMM's, so results equal it bit for bit (and so a token alone, by the AVX2 GEMV).
-// Batches under 16 tokens and an odd last row group go to the AVX2 kernels.
+// Batches under 16 tokens go to the AVX2 kernels (and so do the legacy GEMM's block-major
+// activations: it multiplies the tile-major copy; the K-quant GEMM's odd last row group).
 // Precondition for calling one: AmxAvailable().
 PackedGemmFn AmxPackedLegacyGemm(TensorType type);  // Q4_0, Q4_1, Q5_0, Q5_1, Q8_0
 PackedGemmFn AmxPackedKQuantGemm(TensorType type);  // Q4_K, Q5_K, Q6_K

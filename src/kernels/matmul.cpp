@@ -23,116 +23,145 @@ constexpr int64_t kRowTile = 16;
 // decoding a token allocates nothing.
 thread_local std::vector<uint8_t> activation_scratch;
 
-// The block-major copy of the activations for the GEMM, and its tile-major copy when a kernel
-// reads it (see GemmActivations).
+// Where QuantizeActivations puts the quantized tokens.
+enum class ActivationLayout {
+  kRows,        // act_type rows only (vec_dot, the GEMVs, the K-quant GEMMs)
+  kBlockMajor,  // rows and GemmActivations' block-major copy (the legacy GEMMs)
+  kTiled,       // GemmActivations' tile-major copy only (kernels with gemm_reads_tiles)
+};
+
+// The block-major or the tile-major copy of the activations for the GEMM (see
+// GemmActivations).
 struct GemmScratch {
+  ActivationLayout layout = ActivationLayout::kRows;
   std::vector<int8_t> qs;
   std::vector<float> d;
   std::vector<float> s;
   std::vector<int32_t> sums;
-  bool tiled = false;
   std::vector<int8_t> tiled_qs;
   std::vector<float> tiled_d;
   std::vector<float> tiled_s;
 };
 thread_local GemmScratch gemm_scratch;
 
-// Copies block b of token t, already in the block-major layout at index i = b * n_tokens + t,
-// into the tile-major one.
-void ToTileMajor(int64_t i, int64_t b, int64_t t, int64_t n_blocks, GemmScratch& out) {
-  const int64_t step = t / kActivationTileTokens * n_blocks + b;
-  const int64_t slot = step * kActivationTileTokens + t % kActivationTileTokens;
-  std::memcpy(out.tiled_qs.data() + slot * kQk, out.qs.data() + i * kQk, kQk);
-  out.tiled_d[static_cast<size_t>(slot)] = out.d[static_cast<size_t>(i)];
-  out.tiled_s[static_cast<size_t>(slot)] = out.s[static_cast<size_t>(i)];
+// Block b of a quantized row (Q8_0 or Q8_1 blocks): its values and its d (and s, 0 for Q8_0:
+// only Q4_1, with Q8_1 activations, has a minimum) as floats.
+struct ActivationBlock {
+  const int8_t* qs;
+  float d, s;
+};
+ActivationBlock BlockOf(TensorType act_type, const uint8_t* row, int64_t b) {
+  if (act_type == TensorType::kQ8_1) {
+    const auto& block = reinterpret_cast<const BlockQ8_1*>(row)[b];
+    return {block.qs, Fp16ToFp32(block.d), Fp16ToFp32(block.s)};
+  }
+  const auto& block = reinterpret_cast<const BlockQ8_0*>(row)[b];
+  return {block.qs, Fp16ToFp32(block.d), 0.0f};
 }
 
-// Copies token t's quantized row (Q8_0 or Q8_1 blocks) into the block-major layout (and the
-// tile-major one when out.tiled).
+// Copies token t's quantized row into the block-major layout.
 void ToBlockMajor(TensorType act_type, const uint8_t* row, int64_t t, int64_t n_tokens,
                   int64_t n_blocks, GemmScratch& out) {
   for (int64_t b = 0; b < n_blocks; ++b) {
     const int64_t i = b * n_tokens + t;
-    const int8_t* qs;
-    if (act_type == TensorType::kQ8_1) {
-      const auto& block = reinterpret_cast<const BlockQ8_1*>(row)[b];
-      qs = block.qs;
-      out.d[i] = Fp16ToFp32(block.d);
-      out.s[i] = Fp16ToFp32(block.s);
-    } else {
-      const auto& block = reinterpret_cast<const BlockQ8_0*>(row)[b];
-      qs = block.qs;
-      out.d[i] = Fp16ToFp32(block.d);
-      out.s[i] = 0.0f;  // only Q4_1 (with Q8_1 activations) has a minimum
-    }
-    std::memcpy(out.qs.data() + i * kQk, qs, kQk);
+    const ActivationBlock block = BlockOf(act_type, row, b);
+    out.d[i] = block.d;
+    out.s[i] = block.s;
+    std::memcpy(out.qs.data() + i * kQk, block.qs, kQk);
     int32_t sum = 0;
-    for (int j = 0; j < kQk; ++j) sum += qs[j];
+    for (int j = 0; j < kQk; ++j) sum += block.qs[j];
     out.sums[i] = sum;
-    if (out.tiled) ToTileMajor(i, b, t, n_blocks, out);
   }
 }
 
-// Sizes the block-major buffers, and the tile-major ones when `tiled`, whose padding tokens
-// (those of the last tile past n_tokens) are zeroed here: ToBlockMajor writes only real tokens.
-void ResizeBlockMajor(int64_t n_tokens, int64_t n_blocks, bool tiled, GemmScratch& blocked) {
+// Copies token t's quantized row into the tile-major layout: block b at slot
+// (t / 16 * n_blocks + b) * 16 + t % 16.
+void ToTileMajor(TensorType act_type, const uint8_t* row, int64_t t, int64_t n_blocks,
+                 GemmScratch& out) {
+  const int64_t first_slot =
+      t / kActivationTileTokens * n_blocks * kActivationTileTokens + t % kActivationTileTokens;
+  for (int64_t b = 0; b < n_blocks; ++b) {
+    const int64_t slot = first_slot + b * kActivationTileTokens;
+    const ActivationBlock block = BlockOf(act_type, row, b);
+    out.tiled_d[static_cast<size_t>(slot)] = block.d;
+    out.tiled_s[static_cast<size_t>(slot)] = block.s;
+    std::memcpy(out.tiled_qs.data() + slot * kQk, block.qs, kQk);
+  }
+}
+
+void ResizeBlockMajor(int64_t n_tokens, int64_t n_blocks, GemmScratch& blocked) {
   blocked.qs.resize(static_cast<size_t>(n_tokens * n_blocks * kQk));
   blocked.d.resize(static_cast<size_t>(n_tokens * n_blocks));
   blocked.s.resize(static_cast<size_t>(n_tokens * n_blocks));
   blocked.sums.resize(static_cast<size_t>(n_tokens * n_blocks));
-  blocked.tiled = tiled;
-  if (!tiled) return;
+}
+
+// Sizes the tile-major buffers and zeroes their padding tokens (those of the last tile past
+// n_tokens): ToTileMajor writes only real tokens.
+void ResizeTileMajor(int64_t n_tokens, int64_t n_blocks, GemmScratch& tiled) {
   const int64_t n_tiles = (n_tokens + kActivationTileTokens - 1) / kActivationTileTokens;
   const auto slots = static_cast<size_t>(n_tiles * n_blocks * kActivationTileTokens);
-  blocked.tiled_qs.resize(slots * kQk);
-  blocked.tiled_d.resize(slots);
-  blocked.tiled_s.resize(slots);
+  tiled.tiled_qs.resize(slots * kQk);
+  tiled.tiled_d.resize(slots);
+  tiled.tiled_s.resize(slots);
   const int64_t last_tile = n_tiles - 1;
   const int64_t real = n_tokens - last_tile * kActivationTileTokens;  // tokens in the last tile
   const int64_t padding = kActivationTileTokens - real;
   if (padding == 0) return;
   for (int64_t b = 0; b < n_blocks; ++b) {
     const int64_t first_pad = (last_tile * n_blocks + b) * kActivationTileTokens + real;
-    std::fill_n(blocked.tiled_qs.begin() + first_pad * kQk, padding * kQk, int8_t{0});
-    std::fill_n(blocked.tiled_d.begin() + first_pad, padding, 0.0f);
-    std::fill_n(blocked.tiled_s.begin() + first_pad, padding, 0.0f);
+    std::fill_n(tiled.tiled_qs.begin() + first_pad * kQk, padding * kQk, int8_t{0});
+    std::fill_n(tiled.tiled_d.begin() + first_pad, padding, 0.0f);
+    std::fill_n(tiled.tiled_s.begin() + first_pad, padding, 0.0f);
   }
 }
 
-internal::GemmActivations BlockMajorView(int64_t n_tokens, int64_t n_blocks,
-                                         const GemmScratch& blocked) {
+// GemmActivations over gemm_scratch's copy (block-major or tile-major, as last written).
+internal::GemmActivations ScratchView(int64_t n_tokens, int64_t n_blocks,
+                                      const GemmScratch& scratch) {
   internal::GemmActivations acts;
   acts.n_tokens = n_tokens;
   acts.n_blocks = n_blocks;
-  acts.qs = blocked.qs.data();
-  acts.d = blocked.d.data();
-  acts.s = blocked.s.data();
-  acts.sums = blocked.sums.data();
-  if (blocked.tiled) {
-    acts.tiled_qs = blocked.tiled_qs.data();
-    acts.tiled_d = blocked.tiled_d.data();
-    acts.tiled_s = blocked.tiled_s.data();
+  if (scratch.layout == ActivationLayout::kTiled) {
+    acts.tiled_qs = scratch.tiled_qs.data();
+    acts.tiled_d = scratch.tiled_d.data();
+    acts.tiled_s = scratch.tiled_s.data();
+  } else {
+    acts.qs = scratch.qs.data();
+    acts.d = scratch.d.data();
+    acts.s = scratch.s.data();
+    acts.sums = scratch.sums.data();
   }
   return acts;
 }
 
-// Quantizes x ([n_tokens, n_in]) to act_type rows in activation_scratch (returned), and
-// when block_major also into gemm_scratch's block-major layout (and its tile-major one when
-// `tiled`).
+// Quantizes x ([n_tokens, n_in]) to act_type rows and lays them out as `layout` says: the rows
+// in activation_scratch (returned; null for kTiled, whose rows live only in a per-thread
+// buffer of one token), the block-major or tile-major copy in gemm_scratch.
 const uint8_t* QuantizeActivations(const float* x, int64_t n_tokens, int64_t n_in,
                                    TensorType act_type, internal::QuantizeFn quantize,
-                                   uint64_t act_row_bytes, bool block_major, bool tiled,
+                                   uint64_t act_row_bytes, ActivationLayout layout,
                                    ThreadPool& pool) {
   const int64_t n_blocks = n_in / kQk;
-  if (block_major) ResizeBlockMajor(n_tokens, n_blocks, tiled, gemm_scratch);
-  activation_scratch.resize(static_cast<size_t>(n_tokens) * act_row_bytes);
-  uint8_t* scratch = activation_scratch.data();
-  GemmScratch& blocked = gemm_scratch;  // this thread's, captured for the workers
+  GemmScratch& gemm = gemm_scratch;  // this thread's, captured for the workers
+  gemm.layout = layout;
+  if (layout == ActivationLayout::kBlockMajor) ResizeBlockMajor(n_tokens, n_blocks, gemm);
+  if (layout == ActivationLayout::kTiled) ResizeTileMajor(n_tokens, n_blocks, gemm);
+  const bool rows_kept = layout != ActivationLayout::kTiled;
+  if (rows_kept) activation_scratch.resize(static_cast<size_t>(n_tokens) * act_row_bytes);
+  uint8_t* scratch = rows_kept ? activation_scratch.data() : nullptr;
   auto quantize_tokens = [&](int64_t begin, int64_t end) {
+    thread_local std::vector<uint8_t> one_row;  // kTiled: each token's row, while copied
+    if (!rows_kept && one_row.size() < act_row_bytes) one_row.resize(act_row_bytes);
     for (int64_t t = begin; t < end; ++t) {
-      uint8_t* row = scratch + static_cast<uint64_t>(t) * act_row_bytes;
+      uint8_t* row =
+          rows_kept ? scratch + static_cast<uint64_t>(t) * act_row_bytes : one_row.data();
       quantize(x + t * n_in, row, n_in);
-      if (block_major) ToBlockMajor(act_type, row, t, n_tokens, n_blocks, blocked);
+      if (layout == ActivationLayout::kBlockMajor) {
+        ToBlockMajor(act_type, row, t, n_tokens, n_blocks, gemm);
+      } else if (layout == ActivationLayout::kTiled) {
+        ToTileMajor(act_type, row, t, n_blocks, gemm);
+      }
     }
   };
   if (n_tokens > 1) {
@@ -164,8 +193,7 @@ void MatMulUnpackingRows(const TensorView& w, const float* x, int64_t n_tokens, 
   const uint64_t act_row_bytes = RowBytes(act_type, static_cast<uint64_t>(n_in)).value_or(0);
   const uint8_t* act = QuantizeActivations(x, n_tokens, n_in, act_type,
                                            internal::TypeKernelsFor(kernels.isa, act_type).quantize,
-                                           act_row_bytes, /*block_major=*/false,
-                                           /*tiled=*/false, pool);
+                                           act_row_bytes, ActivationLayout::kRows, pool);
   const uint64_t row_bytes = w.row_bytes();
   const internal::VecDotFn vec_dot = internal::TypeKernelsFor(kernels.isa, w.type).vec_dot;
   pool.ParallelFor(n_out, [&](int64_t begin, int64_t end) {
@@ -227,17 +255,19 @@ void MatMulPackedShared(std::span<const LinearOutput> products, const float* x, 
   const TensorType act_type = ActivationTypeFor(first.type);
   const bool legacy = IsLegacyActivation(act_type);
   const uint64_t act_row_bytes = RowBytes(act_type, static_cast<uint64_t>(n_in)).value_or(0);
-  // The tile-major copy is built when some product's kernel reads it.
-  bool tiled = false;
-  if (legacy && n_tokens >= kActivationTileTokens) {
-    for (const LinearOutput& p : products) {
-      tiled = tiled || internal::PackedKernelsFor(kernels.isa, p.w->type).gemm_reads_tiles;
-    }
+  // Tile-major activations when every product's kernel reads them (then no kernel reads the
+  // block-major copy, which is not built).
+  ActivationLayout layout = legacy ? ActivationLayout::kBlockMajor : ActivationLayout::kRows;
+  if (legacy && n_tokens >= kActivationTileTokens &&
+      std::all_of(products.begin(), products.end(), [&](const LinearOutput& p) {
+        return internal::PackedKernelsFor(kernels.isa, p.w->type).gemm_reads_tiles;
+      })) {
+    layout = ActivationLayout::kTiled;
   }
   const uint8_t* act = QuantizeActivations(x, n_tokens, n_in, act_type,
                                            internal::TypeKernelsFor(kernels.isa, act_type).quantize,
-                                           act_row_bytes, legacy, tiled, pool);
-  const internal::GemmActivations acts = BlockMajorView(n_tokens, n_in / kQk, gemm_scratch);
+                                           act_row_bytes, layout, pool);
+  const internal::GemmActivations acts = ScratchView(n_tokens, n_in / kQk, gemm_scratch);
 
   std::array<PackedPart, kMaxSharedProducts> parts;
   int64_t n_units = 0;  // work units of kGroupsPerUnit row groups, over all the products
@@ -307,14 +337,15 @@ void MatMul(const TensorView& w, const float* x, int64_t n_tokens, float* y, Thr
   // [n_tokens, n_in] activations in act_type.
   const uint8_t* act = reinterpret_cast<const uint8_t*>(x);
   if (act_type != TensorType::kF32) {
-    act = QuantizeActivations(x, n_tokens, n_in, act_type, act_kernels.quantize, act_row_bytes,
-                              gemm != nullptr, /*tiled=*/false, pool);
+    act = QuantizeActivations(
+        x, n_tokens, n_in, act_type, act_kernels.quantize, act_row_bytes,
+        gemm != nullptr ? ActivationLayout::kBlockMajor : ActivationLayout::kRows, pool);
   }
 
   const uint64_t w_row_bytes = w.row_bytes();
   const auto* w_data = static_cast<const uint8_t*>(w.data);
   if (gemm != nullptr) {
-    const internal::GemmActivations acts = BlockMajorView(n_tokens, n_blocks, gemm_scratch);
+    const internal::GemmActivations acts = ScratchView(n_tokens, n_blocks, gemm_scratch);
     // y: [n_tokens, n_out]; each thread takes a contiguous range of rows.
     pool.ParallelFor(n_out, [&](int64_t begin, int64_t end) {
       internal::GemmArgs args;

@@ -19,8 +19,8 @@
 // Four blocks' products are in flight (C tiles 4-7; PairTimesTiles has the pipeline). The pair's
 // unpacked values (n_blocks * 512 bytes: 9 KB for 576 columns, 88 KB for 5632) stay in L2 across
 // the token tiles. The activations come tile-major (GemmActivations::tiled_qs, built once per
-// MatMul), a token tail (n_tokens % 16) zero-padded; batches under 16 tokens (decode steps) and
-// an odd last row group take the AVX2 kernels.
+// MatMul), a token tail (n_tokens % 16) zero-padded; an odd last row group is paired with
+// itself. Batches under 16 tokens (decode steps) take the AVX2 kernel.
 // clang-format off (before every other include: it silences a GCC false positive in them)
 #include "kernels/avx512_gcc_warnings.h"
 // clang-format on
@@ -229,7 +229,7 @@ constexpr int64_t kLookahead = 3;
 template <typename T>
 void PairTimesTiles(const uint8_t* unpacked, const uint8_t* group0, const uint8_t* group1,
                     const LegacySections& s, int64_t n_blocks, const TiledActivations& act,
-                    int64_t n_tokens, float* y, int64_t y_stride) {
+                    int64_t n_tokens, __mmask16 rows_out, float* y, int64_t y_stride) {
   const int64_t n_steps = n_blocks * act.n_tiles;
   alignas(64) int32_t c[2][kTileTokens * kPairRows];
   // acc stays in registers only if every index is a constant: loops over it are unrolled.
@@ -253,7 +253,7 @@ void PairTimesTiles(const uint8_t* unpacked, const uint8_t* group0, const uint8_
     float* out = y + t0 * y_stride;
 #pragma GCC unroll 16
     for (int t = 0; t < kTileTokens; ++t) {
-      if (t0 + t < n_tokens) _mm512_storeu_ps(out + t * y_stride, acc[t]);
+      if (t0 + t < n_tokens) _mm512_mask_storeu_ps(out + t * y_stride, rows_out, acc[t]);
       acc[t] = _mm512_setzero_ps();
     }
   };
@@ -296,20 +296,14 @@ void PackedGemm(const PackedGemmArgs& g) {
   const LegacySections s = internal::LegacySectionsOf(T::kType, g.n_blocks);
   const TiledActivations tiled = TilesOf(act);
   uint8_t* unpacked = UnpackScratch(g.n_blocks * kPairBlockBytes);
-  int64_t group = 0;
-  for (; group + 1 < g.n_groups; group += 2) {
+  for (int64_t group = 0; group < g.n_groups; group += 2) {
     const uint8_t* group0 = g.w + static_cast<uint64_t>(group) * g.group_bytes;
-    const uint8_t* group1 = group0 + g.group_bytes;
+    // An odd last group is multiplied as a pair with itself, and only its 8 rows are stored.
+    const bool pair = group + 1 < g.n_groups;
+    const uint8_t* group1 = pair ? group0 + g.group_bytes : group0;
     UnpackPair<T>(group0, group1, s, g.n_blocks, unpacked);
     PairTimesTiles<T>(unpacked, group0, group1, s, g.n_blocks, tiled, g.n_tokens,
-                      g.y + group * kPackRows, g.y_stride);
-  }
-  if (group < g.n_groups) {  // an odd last group
-    PackedGemmArgs last = g;
-    last.w = g.w + static_cast<uint64_t>(group) * g.group_bytes;
-    last.n_groups = 1;
-    last.y = g.y + group * kPackRows;
-    avx2_gemm(last);
+                      pair ? 0xFFFF : 0x00FF, g.y + group * kPackRows, g.y_stride);
   }
 }
 

@@ -373,8 +373,9 @@ TEST(PackedTest, MatMulManyEqualsOneMatMulPerProduct) {
 
 // The AMX GEMM (Isa::kAvx512 where the CPU has AMX) equals the AVX2 packed GEMM bit for bit:
 // token counts around the 16-token tile (under a tile, a tail, several tiles), odd and even row
-// group counts (an odd last group goes to AVX2), 1-3 threads (other group splits), odd and even
-// block counts (the software pipeline's edges), and the extreme values of ExpandedAndInPlaceTiles.
+// group counts (an odd last group is paired with itself), 1-3 threads (other group splits), odd and
+// even block counts (the software pipeline's edges), and the extreme values of
+// ExpandedAndInPlaceTiles.
 TEST(PackedTest, AmxGemmEqualsAvx2Gemm) {
   if (!internal::AmxAvailable()) GTEST_SKIP() << "this CPU (or OS) offers no AMX-INT8";
   std::mt19937 rng(8);
