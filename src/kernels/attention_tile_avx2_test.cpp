@@ -1,8 +1,10 @@
 // The tiled prompt attention (AttentionBatch with AVX2) against the pair by
 // pair computation it replaces (internal::AttentionBatchByPairs), bit for bit.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <bit>
+#include <cmath>
 #include <cstdint>
 #include <random>
 #include <utility>
@@ -140,6 +142,44 @@ TEST(AttentionTileKernelTest, EveryTileShapeEqualsDotF16BitForBit) {
   for (const auto& [name, kernel] : kernels) {
     SCOPED_TRACE(name);
     ExpectEveryTileShapeEqualsDotF16(kernel);
+  }
+}
+
+using SoftmaxKernel = void (*)(float*, int64_t, int64_t, int64_t, float, float*);
+
+// The AVX-512 softmax (natively where the CPU has AVX-512, and over SIMDe) against the AVX2 one
+// bit for bit: rows of 8 to 72 scores (whole and half 16-lane steps), visible ranges at either
+// end and in the middle, and scores spread enough to reach Exp8's |n| > 126 and > 192 paths.
+TEST(AttentionTileKernelTest, Avx512SoftmaxEqualsAvx2BitForBit) {
+  if (!HasAvx2()) GTEST_SKIP() << "the kernel needs AVX2";
+  std::vector<std::pair<const char*, SoftmaxKernel>> kernels = {
+      {"avx512_emulated", internal::EmulatedSoftmaxGroupsAvx512}};
+  if (kernels::IsaAvailable(kernels::Isa::kAvx512)) {
+    kernels.push_back({"avx512", internal::SoftmaxGroupsAvx512});
+  }
+  for (const auto& [name, kernel] : kernels) {
+    for (int64_t n = 8; n <= 72; n += 8) {
+      for (const auto& [first, last] : {std::pair<int64_t, int64_t>{0, n - 1},
+                                        {3, n - 1},
+                                        {0, n - 6},
+                                        {n / 2, n / 2},
+                                        {n > 8 ? 5 : 0, n - 2}}) {
+        for (float spread : {1.0f, 40.0f, 400.0f}) {
+          SCOPED_TRACE(
+              fmt::format("{} n={} visible [{}, {}] spread={}", name, n, first, last, spread));
+          const auto scores = Random(n, static_cast<uint32_t>(n * 7 + first), spread);
+          std::vector<float> x_avx2 = scores, x_avx512 = scores;
+          std::vector<float> want(n, NAN), got(n, NAN);
+          internal::SoftmaxGroupsAvx2(x_avx2.data(), n, first, last, 0.125f, want.data());
+          kernel(x_avx512.data(), n, first, last, 0.125f, got.data());
+          for (int64_t i = 0; i < n; ++i) {
+            ASSERT_EQ(std::bit_cast<uint32_t>(got[i]), std::bit_cast<uint32_t>(want[i])) << i;
+            ASSERT_EQ(std::bit_cast<uint32_t>(x_avx512[i]), std::bit_cast<uint32_t>(x_avx2[i]))
+                << "scratch " << i;
+          }
+        }
+      }
+    }
   }
 }
 

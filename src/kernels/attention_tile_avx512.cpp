@@ -16,6 +16,7 @@
 // clang-format on
 
 #include <algorithm>
+#include <cmath>
 
 #include "kernels/attention_reduce_avx2.h"
 #include "kernels/ops.h"
@@ -148,6 +149,102 @@ void DotF16Tile(const uint16_t* a, int64_t lda, int64_t n_a, const float* const*
   }
 }
 
+// --- softmax -----------------------------------------------------------------------------
+
+// ops_avx2.cpp's Exp8 on 16 lanes: the same operations per lane, masks for its blends.
+inline __m512 Exp16(__m512 x) {
+  const __m512 shifter = _mm512_set1_ps(0x1.8p23f);
+  const __m512 z = _mm512_fmadd_ps(x, _mm512_set1_ps(0x1.715476p+0f), shifter);
+  const __m512 n = _mm512_sub_ps(z, shifter);
+  const __m512 b = _mm512_fnmadd_ps(n, _mm512_set1_ps(0x1.7f7d1cp-20f),
+                                    _mm512_fnmadd_ps(n, _mm512_set1_ps(0x1.62e4p-1f), x));
+  const __m512i e = _mm512_slli_epi32(_mm512_castps_si512(z), 23);
+  const __m512 k =
+      _mm512_castsi512_ps(_mm512_add_epi32(e, _mm512_castps_si512(_mm512_set1_ps(1.0f))));
+  const __m512 abs_n = _mm512_abs_ps(n);
+  const __mmask16 big = _mm512_cmp_ps_mask(abs_n, _mm512_set1_ps(126.0f), _CMP_GT_OQ);
+  const __m512 u = _mm512_mul_ps(b, b);
+  const __m512 j = _mm512_fmadd_ps(
+      _mm512_fmadd_ps(
+          _mm512_fmadd_ps(_mm512_set1_ps(0x1.0e4020p-7f), b, _mm512_set1_ps(0x1.573e2ep-5f)), u,
+          _mm512_fmadd_ps(_mm512_set1_ps(0x1.555e66p-3f), b, _mm512_set1_ps(0x1.fffdb6p-2f))),
+      u, _mm512_mul_ps(_mm512_set1_ps(0x1.ffffecp-1f), b));
+  const __m512 common = _mm512_fmadd_ps(j, k, k);
+  if (big == 0) return common;
+  const __m512i g = _mm512_maskz_mov_epi32(_mm512_cmp_ps_mask(n, _mm512_setzero_ps(), _CMP_LE_OQ),
+                                           _mm512_set1_epi32(static_cast<int>(0x82000000u)));
+  const __m512 s1 = _mm512_castsi512_ps(_mm512_add_epi32(g, _mm512_set1_epi32(0x7f000000)));
+  const __m512 s2 = _mm512_castsi512_ps(_mm512_sub_epi32(e, g));
+  const __mmask16 huge = _mm512_cmp_ps_mask(abs_n, _mm512_set1_ps(192.0f), _CMP_GT_OQ);
+  const __m512 scaled = _mm512_mul_ps(_mm512_fmadd_ps(s2, j, s2), s1);
+  const __m512 result = _mm512_mask_blend_ps(big, common, scaled);
+  return _mm512_mask_blend_ps(huge, result, _mm512_mul_ps(s1, s1));
+}
+
+// The 16 (or, at a row's end, 8: then lanes 8-15 are zeros and never stored) values at p.
+inline __m512 Load16Or8(const float* p, int64_t left) {
+  if (left >= 16) return _mm512_loadu_ps(p);
+  return _mm512_insertf32x8(_mm512_setzero_ps(), _mm256_loadu_ps(p), 0);
+}
+inline void Store16Or8(float* p, int64_t left, __m512 v) {
+  if (left >= 16) {
+    _mm512_storeu_ps(p, v);
+  } else {
+    _mm256_storeu_ps(p, LowHalf(v));
+  }
+}
+
+// A group of 8 exponentials summed as SoftmaxGroupsAvx2 does: lanes l+4 onto l, (0+2, 1+3),
+// then 0+1.
+inline float SumGroup(__m256 e) {
+  __m128 r = _mm_add_ps(_mm256_extractf128_ps(e, 1), _mm256_castps256_ps128(e));
+  r = _mm_add_ps(r, _mm_movehl_ps(r, r));
+  r = _mm_add_ss(r, _mm_movehdup_ps(r));
+  return _mm_cvtss_f32(r);
+}
+
+// SoftmaxGroupsAvx2 with its three passes 16 lanes wide. Per lane the same operations; the
+// maximum of the visible scores is the same whatever lanes it is gathered in (a NaN score
+// is the first operand of every max, so it is dropped in both); the groups of 8 are summed
+// one by one in double in the same order.
+void SoftmaxGroups(float* x, int64_t n, int64_t first, int64_t last, float scale, float* probs) {
+  const __m512i lane = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+  const __m512i lo = _mm512_set1_epi32(static_cast<int>(first) - 1);
+  const __m512i hi = _mm512_set1_epi32(static_cast<int>(last) + 1);
+  const auto visible = [&](int64_t i) {
+    const __m512i idx = _mm512_add_epi32(lane, _mm512_set1_epi32(static_cast<int>(i)));
+    return static_cast<__mmask16>(_mm512_cmpgt_epi32_mask(idx, lo) &
+                                  _mm512_cmpgt_epi32_mask(hi, idx));
+  };
+  const __m512 s = _mm512_set1_ps(scale);
+  __m512 max16 = _mm512_set1_ps(-INFINITY);
+  for (int64_t i = 0; i < n; i += 16) {
+    const __m512 v = _mm512_mul_ps(Load16Or8(x + i, n - i), s);
+    Store16Or8(x + i, n - i, v);
+    max16 = _mm512_max_ps(_mm512_mask_blend_ps(visible(i), max16, v), max16);
+  }
+  alignas(64) float lanes[16];
+  _mm512_store_ps(lanes, max16);
+  float max = -INFINITY;
+  for (float l : lanes) max = std::max(max, l);
+  const __m512 shift = _mm512_set1_ps(max);
+  double sum = 0.0;
+  for (int64_t i = 0; i < n; i += 16) {
+    const __m512 e =
+        _mm512_maskz_mov_ps(visible(i), Exp16(_mm512_sub_ps(Load16Or8(x + i, n - i), shift)));
+    Store16Or8(x + i, n - i, e);
+    sum += static_cast<double>(SumGroup(LowHalf(e)));
+    if (n - i >= 16) sum += static_cast<double>(SumGroup(HighHalf(e)));
+  }
+  // ScaledToHalfRow, read back in f32 (8 at a time: SIMDe 0.7.4 has no _mm512_cvtps_ph).
+  const __m256 inv = _mm256_set1_ps(static_cast<float>(1.0 / sum));
+  for (int64_t i = 0; i < n; i += 8) {
+    const __m128i h =
+        _mm256_cvtps_ph(_mm256_mul_ps(_mm256_loadu_ps(x + i), inv), _MM_FROUND_TO_NEAREST_INT);
+    _mm256_storeu_ps(probs + i, _mm256_cvtph_ps(h));
+  }
+}
+
 }  // namespace
 }  // namespace hearth::kernels::HEARTH_AVX512_NS
 
@@ -157,6 +254,12 @@ namespace hearth::ops::internal {
 void HEARTH_AVX512_DOT_F16_TILE(const uint16_t* a, int64_t lda, int64_t n_a, const float* const* b,
                                 int64_t n_b, int64_t n, float* const* c) {
   kernels::HEARTH_AVX512_NS::DotF16Tile(a, lda, n_a, b, n_b, n, c);
+}
+
+// SoftmaxGroupsAvx512, or EmulatedSoftmaxGroupsAvx512 in the test binary's emulated copy.
+void HEARTH_AVX512_SOFTMAX_GROUPS(float* x, int64_t n, int64_t first, int64_t last, float scale,
+                                  float* probs) {
+  kernels::HEARTH_AVX512_NS::SoftmaxGroups(x, n, first, last, scale, probs);
 }
 
 }  // namespace hearth::ops::internal

@@ -29,5 +29,8 @@ namespace hearth::ops::internal {
 // DotF16TileAvx512, emulated (attention_tile_avx512.cpp).
 void EmulatedDotF16TileAvx512(const uint16_t* a, int64_t lda, int64_t n_a, const float* const* b,
                               int64_t n_b, int64_t n, float* const* c);
+// SoftmaxGroupsAvx512, emulated (attention_tile_avx512.cpp).
+void EmulatedSoftmaxGroupsAvx512(float* x, int64_t n, int64_t first, int64_t last, float scale,
+                                 float* probs);
 
 }  // namespace hearth::ops::internal

@@ -195,6 +195,9 @@ void ScaledToHalfToFloatRowAvx2(const float* x, float scale, float* dst, int64_t
 // ScaledToHalfRow, with the weights read back in f32 into probs[0..n).
 // x is overwritten.
 void SoftmaxGroupsAvx2(float* x, int64_t n, int64_t first, int64_t last, float scale, float* probs);
+// SoftmaxGroupsAvx2's results bit for bit, the exponentials 16 lanes at a time.
+void SoftmaxGroupsAvx512(float* x, int64_t n, int64_t first, int64_t last, float scale,
+                         float* probs);
 // AttentionBatch one (token, head) pair at a time (the order of llama.cpp's
 // computation, and the path of CPUs without AVX2): the reference the tiled
 // path must equal bit for bit.

@@ -180,8 +180,10 @@ void TileSoftmax(float* row, int32_t lo, int32_t p1, int64_t base, int64_t p_beg
   const int64_t begin = lo & ~int64_t{7};
   const int64_t end = (static_cast<int64_t>(p1) + 8) & ~int64_t{7};
   std::fill(probs + rel(p_begin), probs + rel(begin), 0.0f);
-  internal::SoftmaxGroupsAvx2(row + rel(begin), end - begin, lo - begin, p1 - begin, params.scale,
-                              probs + rel(begin));
+  static const auto softmax = kernels::BestIsa() >= kernels::Isa::kAvx512
+                                  ? internal::SoftmaxGroupsAvx512
+                                  : internal::SoftmaxGroupsAvx2;  // the same bits
+  softmax(row + rel(begin), end - begin, lo - begin, p1 - begin, params.scale, probs + rel(begin));
   std::fill(probs + rel(end), probs + rel(p_end), 0.0f);
 }
 

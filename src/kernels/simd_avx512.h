@@ -12,8 +12,8 @@
 //    source runs and is tested against the scalar reference on CPUs without
 //    AVX-512 (quant_isa_test.cpp, quant_avx512_test.cpp).
 // One source, two compilations: kernels use HEARTH_AVX512_NS for their namespace
-// and HEARTH_AVX512_TYPE_KERNELS / HEARTH_AVX512_PACKED_GEMV / HEARTH_AVX512_DOT_F16_TILE
-// for the names of what they export.
+// and HEARTH_AVX512_TYPE_KERNELS / HEARTH_AVX512_PACKED_GEMV / HEARTH_AVX512_DOT_F16_TILE /
+// HEARTH_AVX512_SOFTMAX_GROUPS for the names of what they export.
 #pragma once
 
 #include <immintrin.h>
@@ -35,6 +35,7 @@
 #define HEARTH_AVX512_TYPE_KERNELS EmulatedAvx512TypeKernels
 #define HEARTH_AVX512_PACKED_GEMV EmulatedAvx512PackedGemv
 #define HEARTH_AVX512_DOT_F16_TILE EmulatedDotF16TileAvx512
+#define HEARTH_AVX512_SOFTMAX_GROUPS EmulatedSoftmaxGroupsAvx512
 
 namespace hearth::kernels::avx512_emulated {
 
@@ -85,5 +86,6 @@ static inline simde__m512 CvtEpi32Ps(simde__m512i v) {
 #define HEARTH_AVX512_TYPE_KERNELS Avx512TypeKernels
 #define HEARTH_AVX512_PACKED_GEMV Avx512PackedGemv
 #define HEARTH_AVX512_DOT_F16_TILE DotF16TileAvx512
+#define HEARTH_AVX512_SOFTMAX_GROUPS SoftmaxGroupsAvx512
 
 #endif
