@@ -151,6 +151,23 @@ void DotF16Tile(const uint16_t* a, int64_t lda, int64_t n_a, const float* const*
 
 // --- softmax -----------------------------------------------------------------------------
 
+// Lane-wise a + b and a - b modulo 2^32. SIMDe 0.7.4's portable _mm512_add/sub_epi32 compute in
+// signed int, whose overflow (Exp16's exponent arithmetic wraps) UBSan reports, so the
+// emulated build adds the two 256-bit halves with the real AVX2 instructions.
+template <bool kSubtract>
+inline __m512i WrapEpi32(__m512i a, __m512i b) {
+#if defined(HEARTH_EMULATE_AVX512)
+  const auto op = [](__m256i x, __m256i y) {
+    return kSubtract ? _mm256_sub_epi32(x, y) : _mm256_add_epi32(x, y);
+  };
+  const __m256i lo = op(_mm512_castsi512_si256(a), _mm512_castsi512_si256(b));
+  const __m256i hi = op(_mm512_extracti64x4_epi64(a, 1), _mm512_extracti64x4_epi64(b, 1));
+  return _mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1);
+#else
+  return kSubtract ? _mm512_sub_epi32(a, b) : _mm512_add_epi32(a, b);
+#endif
+}
+
 // ops_avx2.cpp's Exp8 on 16 lanes: the same operations per lane, masks for its blends.
 inline __m512 Exp16(__m512 x) {
   const __m512 shifter = _mm512_set1_ps(0x1.8p23f);
@@ -160,7 +177,7 @@ inline __m512 Exp16(__m512 x) {
                                     _mm512_fnmadd_ps(n, _mm512_set1_ps(0x1.62e4p-1f), x));
   const __m512i e = _mm512_slli_epi32(_mm512_castps_si512(z), 23);
   const __m512 k =
-      _mm512_castsi512_ps(_mm512_add_epi32(e, _mm512_castps_si512(_mm512_set1_ps(1.0f))));
+      _mm512_castsi512_ps(WrapEpi32<false>(e, _mm512_castps_si512(_mm512_set1_ps(1.0f))));
   const __m512 abs_n = _mm512_abs_ps(n);
   const __mmask16 big = _mm512_cmp_ps_mask(abs_n, _mm512_set1_ps(126.0f), _CMP_GT_OQ);
   const __m512 u = _mm512_mul_ps(b, b);
@@ -173,8 +190,8 @@ inline __m512 Exp16(__m512 x) {
   if (big == 0) return common;
   const __m512i g = _mm512_maskz_mov_epi32(_mm512_cmp_ps_mask(n, _mm512_setzero_ps(), _CMP_LE_OQ),
                                            _mm512_set1_epi32(static_cast<int>(0x82000000u)));
-  const __m512 s1 = _mm512_castsi512_ps(_mm512_add_epi32(g, _mm512_set1_epi32(0x7f000000)));
-  const __m512 s2 = _mm512_castsi512_ps(_mm512_sub_epi32(e, g));
+  const __m512 s1 = _mm512_castsi512_ps(WrapEpi32<false>(g, _mm512_set1_epi32(0x7f000000)));
+  const __m512 s2 = _mm512_castsi512_ps(WrapEpi32<true>(e, g));
   const __mmask16 huge = _mm512_cmp_ps_mask(abs_n, _mm512_set1_ps(192.0f), _CMP_GT_OQ);
   const __m512 scaled = _mm512_mul_ps(_mm512_fmadd_ps(s2, j, s2), s1);
   const __m512 result = _mm512_mask_blend_ps(big, common, scaled);
