@@ -119,33 +119,38 @@ struct Q8Dot {
 };
 
 // Per-type constants of the legacy types: bytes of qs per block in a group, the offset
-// subtracted from each value, and whether a minimum term follows.
+// subtracted from each value, the bits per value, and whether a minimum term follows.
 template <TensorType kT>
 struct Legacy;
 template <>
 struct Legacy<TensorType::kQ4_0> {
   static constexpr int kQsBytes = 128, kOffset = 8;
-  static constexpr bool kFive = false, kEight = false, kHasMin = false;
+  static constexpr int kBits = 4;
+  static constexpr bool kHasMin = false;
 };
 template <>
 struct Legacy<TensorType::kQ4_1> {
   static constexpr int kQsBytes = 128, kOffset = 0;
-  static constexpr bool kFive = false, kEight = false, kHasMin = true;
+  static constexpr int kBits = 4;
+  static constexpr bool kHasMin = true;
 };
 template <>
 struct Legacy<TensorType::kQ5_0> {
   static constexpr int kQsBytes = 128, kOffset = 16;
-  static constexpr bool kFive = true, kEight = false, kHasMin = false;
+  static constexpr int kBits = 5;
+  static constexpr bool kHasMin = false;
 };
 template <>
 struct Legacy<TensorType::kQ5_1> {
   static constexpr int kQsBytes = 128, kOffset = 0;
-  static constexpr bool kFive = true, kEight = false, kHasMin = true;
+  static constexpr int kBits = 5;
+  static constexpr bool kHasMin = true;
 };
 template <>
 struct Legacy<TensorType::kQ8_0> {
   static constexpr int kQsBytes = 256, kOffset = 0;
-  static constexpr bool kFive = false, kEight = true, kHasMin = false;
+  static constexpr int kBits = 8;
+  static constexpr bool kHasMin = false;
 };
 
 // G row groups (the first at w, group_bytes apart) times the token: y[g * 8 + r].
@@ -174,11 +179,11 @@ void LegacyGroups(const uint8_t* w, uint64_t group_bytes, const LegacySections& 
     for (int g = 0; g < G; ++g) qs[g] = group[g] + s.qs + b * L::kQsBytes;
     PrefetchRange(w, next_pass + b * pass_block_bytes, next_pass + (b + 1) * pass_block_bytes);
     __m256i isum[G];
-    if constexpr (L::kFive) {
+    if constexpr (L::kBits == 5) {
       const uint8_t* qh[G];
       for (int g = 0; g < G; ++g) qh[g] = group[g] + s.qh + b * 32;
       Q5Dot::Dot<G>(qs, qh, a, isum);
-    } else if constexpr (L::kEight) {
+    } else if constexpr (L::kBits == 8) {
       Q8Dot::Dot<G>(qs, a, isum);
     } else {
       Q4Dot::Dot<G>(qs, a, isum);
