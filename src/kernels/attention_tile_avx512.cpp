@@ -16,7 +16,9 @@
 // clang-format on
 
 #include <algorithm>
+#include <array>
 #include <cmath>
+#include <utility>
 
 #include "kernels/attention_reduce_avx2.h"
 #include "kernels/ops.h"
@@ -106,37 +108,20 @@ void Tile4(const uint16_t* a, int64_t lda, const float* const* b, int64_t n, flo
   }
 }
 
+// Tile4<1> .. Tile4<8>: kTile4[rb - 1] takes rb f32 rows.
+template <size_t... kRb>
+constexpr auto Tile4Table(std::index_sequence<kRb...>) {
+  return std::array{&Tile4<static_cast<int>(kRb) + 1>...};
+}
+constexpr auto kTile4 = Tile4Table(std::make_index_sequence<8>());
+
 void DotF16Tile(const uint16_t* a, int64_t lda, int64_t n_a, const float* const* b, int64_t n_b,
                 int64_t n, float* const* c) {
   int64_t i = 0;
   for (; i + 4 <= n_a; i += 4) {
     const uint16_t* rows = a + i * lda;
     for (int64_t j = 0; j < n_b; j += 8) {
-      switch (std::min<int64_t>(8, n_b - j)) {
-        case 8:
-          Tile4<8>(rows, lda, b + j, n, c + j, i);
-          break;
-        case 7:
-          Tile4<7>(rows, lda, b + j, n, c + j, i);
-          break;
-        case 6:
-          Tile4<6>(rows, lda, b + j, n, c + j, i);
-          break;
-        case 5:
-          Tile4<5>(rows, lda, b + j, n, c + j, i);
-          break;
-        case 4:
-          Tile4<4>(rows, lda, b + j, n, c + j, i);
-          break;
-        case 3:
-          Tile4<3>(rows, lda, b + j, n, c + j, i);
-          break;
-        case 2:
-          Tile4<2>(rows, lda, b + j, n, c + j, i);
-          break;
-        default:
-          Tile4<1>(rows, lda, b + j, n, c + j, i);
-      }
+      kTile4[std::min<int64_t>(8, n_b - j) - 1](rows, lda, b + j, n, c + j, i);
     }
   }
   if (i == n_a) return;
@@ -211,15 +196,6 @@ inline void Store16Or8(float* p, int64_t left, __m512 v) {
   }
 }
 
-// A group of 8 exponentials summed as SoftmaxGroupsAvx2 does: lanes l+4 onto l, (0+2, 1+3),
-// then 0+1.
-inline float SumGroup(__m256 e) {
-  __m128 r = _mm_add_ps(_mm256_extractf128_ps(e, 1), _mm256_castps256_ps128(e));
-  r = _mm_add_ps(r, _mm_movehl_ps(r, r));
-  r = _mm_add_ss(r, _mm_movehdup_ps(r));
-  return _mm_cvtss_f32(r);
-}
-
 // SoftmaxGroupsAvx2 with its three passes 16 lanes wide. Per lane the same operations; the
 // maximum of the visible scores is the same whatever lanes it is gathered in (a NaN score
 // is the first operand of every max, so it is dropped in both); the groups of 8 are summed
@@ -250,16 +226,12 @@ void SoftmaxGroups(float* x, int64_t n, int64_t first, int64_t last, float scale
     const __m512 e =
         _mm512_maskz_mov_ps(visible(i), Exp16(_mm512_sub_ps(Load16Or8(x + i, n - i), shift)));
     Store16Or8(x + i, n - i, e);
-    sum += static_cast<double>(SumGroup(LowHalf(e)));
-    if (n - i >= 16) sum += static_cast<double>(SumGroup(HighHalf(e)));
+    // Each group of 8 summed as SoftmaxGroupsAvx2 does (ReduceOne's order).
+    sum += static_cast<double>(ops::internal::ReduceOne(LowHalf(e)));
+    if (n - i >= 16) sum += static_cast<double>(ops::internal::ReduceOne(HighHalf(e)));
   }
-  // ScaledToHalfRow, read back in f32 (8 at a time: SIMDe 0.7.4 has no _mm512_cvtps_ph).
-  const __m256 inv = _mm256_set1_ps(static_cast<float>(1.0 / sum));
-  for (int64_t i = 0; i < n; i += 8) {
-    const __m128i h =
-        _mm256_cvtps_ph(_mm256_mul_ps(_mm256_loadu_ps(x + i), inv), _MM_FROUND_TO_NEAREST_INT);
-    _mm256_storeu_ps(probs + i, _mm256_cvtph_ps(h));
-  }
+  // ScaledToHalfRow, read back in f32.
+  ops::internal::ScaledToHalfToFloatRowAvx2(x, static_cast<float>(1.0 / sum), probs, n);
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <vector>
 
+#include "kernels/attention_reduce_avx2.h"
 #include "kernels/ops.h"
 
 namespace hearth::ops::internal {
@@ -352,18 +353,10 @@ void SoftmaxGroupsAvx2(float* x, int64_t n, int64_t first, int64_t last, float s
   for (int64_t i = 0; i < n; i += 8) {
     const __m256 e = _mm256_and_ps(Exp8(_mm256_sub_ps(_mm256_loadu_ps(x + i), shift)), visible(i));
     _mm256_storeu_ps(x + i, e);
-    __m128 r = _mm_add_ps(_mm256_extractf128_ps(e, 1), _mm256_castps256_ps128(e));
-    r = _mm_add_ps(r, _mm_movehl_ps(r, r));
-    r = _mm_add_ss(r, _mm_movehdup_ps(r));
-    sum += static_cast<double>(_mm_cvtss_f32(r));
+    sum += static_cast<double>(ReduceOne(e));
   }
   // ScaledToHalfRow, read back in f32.
-  const __m256 inv = _mm256_set1_ps(static_cast<float>(1.0 / sum));
-  for (int64_t i = 0; i < n; i += 8) {
-    const __m128i h =
-        _mm256_cvtps_ph(_mm256_mul_ps(_mm256_loadu_ps(x + i), inv), _MM_FROUND_TO_NEAREST_INT);
-    _mm256_storeu_ps(probs + i, _mm256_cvtph_ps(h));
-  }
+  ScaledToHalfToFloatRowAvx2(x, static_cast<float>(1.0 / sum), probs, n);
 }
 
 void SumSquares8RowsAvx2(const float* x, int64_t n, double* sums) {
